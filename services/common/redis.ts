@@ -1,0 +1,55 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../../core/logger.js';
+
+export interface RedisClientOptions {
+  url: string;
+  /** A command not answered within this time fails (so a request fails within a bounded time). */
+  commandTimeoutMs: number;
+  /**
+   * Commands issued while disconnected wait for the connection (subscribers) instead of failing at once
+   * (publishers answer 503 right away).
+   */
+  queueWhileDisconnected: boolean;
+  /** For log lines. */
+  role: string;
+}
+
+/** Reconnect back-off: 50 ms, 100 ms, … capped at 1 s, forever; a service recovers by itself. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 50, 1000);
+}
+
+/**
+ * An ioredis client that reconnects forever and logs each change of connection state once (not every
+ * failed attempt). Its errors never reach the process as unhandled events.
+ */
+export function createRedisClient(options: RedisClientOptions, logger: Logger): Redis {
+  const redis = new Redis(options.url, {
+    enableOfflineQueue: options.queueWhileDisconnected,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+    maxRetriesPerRequest: options.queueWhileDisconnected ? null : 0,
+    retryStrategy: reconnectDelay,
+    enableAutoPipelining: true,
+    lazyConnect: false,
+  });
+  const log = logger.child({ redis: options.role });
+  let connected = false;
+  let lastError = '';
+  redis.on('ready', () => {
+    connected = true;
+    lastError = '';
+    log.info('redis connected');
+  });
+  redis.on('error', (err: Error) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    log.warn({ reason: err.message }, 'redis error');
+  });
+  redis.on('close', () => {
+    if (!connected) return;
+    connected = false;
+    log.warn('redis connection lost; reconnecting');
+  });
+  return redis;
+}

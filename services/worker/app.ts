@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Redis } from 'ioredis';
+import type { WorkerConfig } from '../../core/config/worker.js';
+import { ErrorCode, SpillwayError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { installErrorHandling } from '../common/errors.js';
+import { serviceHttpOptions } from '../common/http-options.js';
+import { installMetrics } from '../common/metrics.js';
+import { codelabHash } from './hash.js';
+import { createWorkerMetrics } from './metrics.js';
+
+/** The Redis channel the frontend listens on. */
+export const CALCULATION_CHANNEL = 'calculation';
+export const MAX_STR_LENGTH = 4096;
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+const HashRequest = Type.Object({ str: Type.String({ minLength: 1, maxLength: MAX_STR_LENGTH }) });
+const HashResponse = Type.Object({ hash: Type.String() });
+
+export interface WorkerDeps {
+  config: Pick<WorkerConfig, 'PREFIX' | 'CLUSTER_NAME'>;
+  logger: Logger;
+  /** A publisher connection; it must not queue commands while disconnected. */
+  redis: Pick<Redis, 'publish' | 'status'>;
+  defaultMetrics?: boolean;
+  /** The hour put into the hash; the worker's local hour unless a test fixes it. */
+  hour?: () => number;
+}
+
+export interface WorkerApp {
+  app: FastifyInstance;
+  /** Readiness turns false for good (used at shutdown). */
+  markDraining(): void;
+}
+
+export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
+  const { config, redis } = deps;
+  const hour = deps.hour ?? (() => new Date().getHours());
+  const metrics = createWorkerMetrics();
+  const cluster = config.CLUSTER_NAME;
+  let draining = false;
+
+  const app = Fastify(
+    serviceHttpOptions(deps.logger, BODY_LIMIT_BYTES),
+  ).withTypeProvider<TypeBoxTypeProvider>();
+  // Only JSON is accepted; without this, text/plain would be parsed as a string and fail later, less precisely.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  installMetrics(app, metrics.registry, { service: 'worker', defaultMetrics: deps.defaultMetrics ?? false });
+
+  // Liveness: the process serves HTTP. Stays 200 while Redis is down, so the pod is not restarted for it.
+  app.get('/', async () => ({ status: 'ok' }));
+
+  // Readiness: Redis is connected and the worker is not draining.
+  app.get('/_healthz', async (_request, reply) => {
+    const ready = !draining && redis.status === 'ready';
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', redis: redis.status, draining });
+  });
+
+  app.post('/', { schema: { body: HashRequest, response: { 200: HashResponse } } }, async (request) => {
+    const { str } = request.body;
+    const hash = config.PREFIX + codelabHash(str, randomBytes(str.length), hour());
+    try {
+      await redis.publish(CALCULATION_CHANNEL, hash);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      metrics.publishFailures.inc({ cluster, reason: /timed out/i.test(reason) ? 'timeout' : 'unavailable' });
+      throw new SpillwayError(ErrorCode.RedisUnavailable, `Redis did not accept the publish: ${reason}`, {
+        cause: err,
+      });
+    }
+    metrics.published.inc({ cluster });
+    return { hash };
+  });
+
+  return { app, markDraining: () => void (draining = true) };
+}
