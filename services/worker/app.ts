@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '../../core/config/worker.js';
+import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { ErrorCode, SpillwayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { installErrorHandling } from '../common/errors.js';
@@ -11,9 +11,8 @@ import { serviceHttpOptions } from '../common/http-options.js';
 import { installMetrics } from '../common/metrics.js';
 import { codelabHash } from './hash.js';
 import { createWorkerMetrics } from './metrics.js';
+import { RandomPool } from './random-pool.js';
 
-/** The Redis channel the frontend listens on. */
-export const CALCULATION_CHANNEL = 'calculation';
 export const MAX_STR_LENGTH = 4096;
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -40,6 +39,7 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
   const { config, redis } = deps;
   const hour = deps.hour ?? (() => new Date().getHours());
   const metrics = createWorkerMetrics();
+  const random = new RandomPool();
   const cluster = config.CLUSTER_NAME;
   let draining = false;
 
@@ -64,7 +64,7 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
 
   app.post('/', { schema: { body: HashRequest, response: { 200: HashResponse } } }, async (request) => {
     const { str } = request.body;
-    const hash = config.PREFIX + codelabHash(str, randomBytes(str.length), hour());
+    const hash = config.PREFIX + codelabHash(str, random.take(str.length), hour());
     try {
       await redis.publish(CALCULATION_CHANNEL, hash);
     } catch (err) {

@@ -1,0 +1,314 @@
+/**
+ * `npm run bench:worker`: throughput of the Spillway worker against a bare fastify hello-world (the
+ * framework's ceiling) and a re-creation of the codelab's original Express worker (the baseline). Each
+ * server runs in its own child process next to a real redis-server; autocannon drives them one after
+ * another from this process. See docs/bench.md. `--json` prints one JSON object on stdout instead.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort } from '../local/ports.js';
+import { startRedisServer, waitForPort } from '../local/redis-server.js';
+import { HASH_PATTERN } from '../services/worker/hash.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONNECTIONS = 50;
+const WARMUP_SECONDS = 2;
+const BODY = JSON.stringify({ str: 'abcdefghijklmnopqrstuvwxyz012345' }); // a 32-character string
+const START_TIMEOUT_MS = 20_000;
+
+export interface ServerFigures {
+  server: string;
+  /** Requests answered during the measured period (the warm-up is not counted). */
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface Ratio {
+  value: number;
+  target: number;
+  pass: boolean;
+}
+
+export interface BenchReport {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  servers: ServerFigures[];
+  ratios: { workerToFastifyHello: Ratio; workerToExpressCodelab: Ratio };
+}
+
+interface ServerSpec {
+  name: 'worker' | 'fastify-hello' | 'express-codelab';
+  entry: string;
+  env: Record<string, string>;
+  /** Whether one answer's body shows the server works. */
+  answers(body: unknown): boolean;
+}
+
+interface RunningServer {
+  spec: ServerSpec;
+  url: string;
+}
+
+const hasHash = (body: unknown, ok: (hash: string) => boolean): boolean =>
+  typeof body === 'object' &&
+  body !== null &&
+  'hash' in body &&
+  typeof body.hash === 'string' &&
+  ok(body.hash);
+
+function serverSpecs(redisUrl: string): ServerSpec[] {
+  const redisEnv = { REDIS_URL: redisUrl, PREFIX: '' };
+  return [
+    {
+      name: 'worker',
+      entry: 'services/worker/server.ts',
+      env: { ...redisEnv, LOG_LEVEL: 'warn' },
+      answers: (body) => hasHash(body, (h) => HASH_PATTERN.test(h)),
+    },
+    {
+      name: 'fastify-hello',
+      entry: 'bench/servers/fastify-hello.ts',
+      env: {},
+      answers: (body) => hasHash(body, (h) => h === 'x'),
+    },
+    {
+      name: 'express-codelab',
+      entry: 'bench/servers/express-codelab-worker.ts',
+      env: redisEnv,
+      answers: (body) => hasHash(body, (h) => HASH_PATTERN.test(h)),
+    },
+  ];
+}
+
+// ---- processes: every child and redis-server is stopped at the end, on error and on Ctrl-C ----
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs the stoppers, last started first; one failing does not keep the others from running. */
+async function cleanup(): Promise<void> {
+  for (let stop = cleanups.pop(); stop; stop = cleanups.pop()) await stop().catch(() => undefined);
+}
+
+function installSignalHandlers(): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const code = signal === 'SIGINT' ? 130 : 143;
+      if (stopping) process.exit(code); // the 'exit' handler kills the children
+      stopping = true;
+      process.stderr.write(`\n${signal}: stopping the servers\n`);
+      void cleanup().finally(() => process.exit(code));
+    });
+  }
+  // Last resort (e.g. a second Ctrl-C): no child outlives this process.
+  process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+}
+
+/** Forwards a child's output to stderr (stdout stays free for --json), one prefix per line. */
+function forward(name: string, stream: NodeJS.ReadableStream | null): void {
+  stream?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`[${name}] ${line}\n`);
+  });
+}
+
+function spawnServer(spec: ServerSpec, port: number): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
+    // Pipes, not a TTY: the worker logs JSON as in production (no pino-pretty thread).
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  cleanups.push(() => stopChild(child));
+  forward(spec.name, child.stdout);
+  forward(spec.name, child.stderr);
+  return child;
+}
+
+/** One POST with the bench body on a fresh connection (no keep-alive socket left behind). */
+function postOnce(url: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // keep the text, for the error message
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.end(BODY);
+  });
+}
+
+/** Retries until one answer is a 200 the spec accepts (the worker answers 503 until Redis is ready). */
+async function checkAnswers(spec: ServerSpec, url: string, deadline: number): Promise<void> {
+  for (;;) {
+    const { status, body } = await postOnce(url);
+    if (status === 200 && spec.answers(body)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${spec.name} answered ${status} ${JSON.stringify(body)} to POST /`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startServer(spec: ServerSpec): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const child = spawnServer(spec, port);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${spec.name} exited (${signal ?? `code ${String(code)}`}) at start`)),
+    ),
+  );
+  exited.catch(() => undefined); // it may exit later, at cleanup: not an error then
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  await Promise.race([waitForPort(port, START_TIMEOUT_MS), exited]);
+  await Promise.race([checkAnswers(spec, url, deadline), exited]);
+  return { spec, url };
+}
+
+// ---- measuring and reporting ----
+
+function drive(url: string, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+  });
+}
+
+async function measure(server: RunningServer, seconds: number): Promise<ServerFigures> {
+  process.stderr.write(`${server.spec.name}: ${WARMUP_SECONDS} s warm-up, then ${seconds} s measured\n`);
+  await drive(server.url, WARMUP_SECONDS);
+  const result = await drive(server.url, seconds);
+  return {
+    server: server.spec.name,
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+function ratio(figures: ServerFigures[], over: string, target: number): Ratio {
+  const rps = (name: string): number => figures.find((f) => f.server === name)?.requestsPerSecond ?? NaN;
+  const value = rps('worker') / rps(over);
+  return { value, target, pass: value >= target };
+}
+
+function report(durationSeconds: number, servers: ServerFigures[]): BenchReport {
+  return {
+    durationSeconds,
+    warmupSeconds: WARMUP_SECONDS,
+    connections: CONNECTIONS,
+    servers,
+    ratios: {
+      workerToFastifyHello: ratio(servers, 'fastify-hello', 0.5),
+      workerToExpressCodelab: ratio(servers, 'express-codelab', 3.5),
+    },
+  };
+}
+
+function formatTable(r: BenchReport): string {
+  const num = (n: number, digits: number): string =>
+    n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const head = ['server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
+  const rows = r.servers.map((s) => [
+    s.server,
+    num(s.requestsPerSecond, 1),
+    num(s.p50Ms, 0),
+    num(s.p99Ms, 0),
+    String(s.non2xx),
+    String(s.errors),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const ratioLine = (label: string, x: Ratio): string =>
+    `${label.padEnd(26)}${num(x.value, 2).padStart(6)}  (target >= ${num(x.target, 2)})  ${x.pass ? 'PASS' : 'FAIL'}`;
+  return [
+    `${r.connections} connections, POST / with a 32-character str, ${r.durationSeconds} s each ` +
+      `after a ${r.warmupSeconds} s warm-up`,
+    '',
+    line(head),
+    ...rows.map(line),
+    '',
+    ratioLine('worker / fastify-hello', r.ratios.workerToFastifyHello),
+    ratioLine('worker / express-codelab', r.ratios.workerToExpressCodelab),
+  ].join('\n');
+}
+
+function durationFromEnv(): number {
+  const raw = process.env['BENCH_DURATION'] ?? '10';
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new Error(`BENCH_DURATION must be a whole number of seconds >= 1 (got ${JSON.stringify(raw)})`);
+  }
+  return seconds;
+}
+
+async function main(): Promise<number> {
+  const json = process.argv.includes('--json');
+  const seconds = durationFromEnv();
+  const redis = await startRedisServer();
+  cleanups.push(() => redis.stop());
+  const servers: RunningServer[] = [];
+  for (const spec of serverSpecs(redis.url)) servers.push(await startServer(spec));
+  const figures: ServerFigures[] = [];
+  for (const server of servers) figures.push(await measure(server, seconds));
+
+  const result = report(seconds, figures);
+  process.stdout.write(json ? JSON.stringify(result) + '\n' : formatTable(result) + '\n');
+  for (const s of figures.filter((f) => f.non2xx > 0 || f.errors > 0)) {
+    process.stderr.write(`${s.server}: ${s.non2xx} non-2xx answers and ${s.errors} errors\n`);
+  }
+  const worker = figures.find((f) => f.server === 'worker');
+  // Failures against the worker make its figure meaningless; a missed target is only reported.
+  return worker && worker.non2xx === 0 && worker.errors === 0 ? 0 : 1;
+}
+
+installSignalHandlers();
+try {
+  process.exitCode = await main();
+} catch (err) {
+  process.stderr.write(`bench:worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

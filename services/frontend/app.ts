@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { WebSocket } from 'ws';
+import type { FrontendConfig } from '../../core/config/frontend.js';
+import { ErrorCode, SpillwayError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { installErrorHandling } from '../common/errors.js';
+import { serviceHttpOptions } from '../common/http-options.js';
+import { installMetrics } from '../common/metrics.js';
+import type { LoadGenerator } from './load-generator.js';
+import { createFrontendMetrics } from './metrics.js';
+import { RESULTS_WINDOW_S, type ResultsFeed } from './results.js';
+
+/** How often results are sent to the pages, and the most a slow page may have buffered before it misses one. */
+export const BATCH_INTERVAL_MS = 100;
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+const PAGE_PATH = new URL('./public/index.html', import.meta.url);
+const RateRequest = Type.Object({ rps: Type.Number() });
+
+export interface FrontendDeps {
+  config: Pick<FrontendConfig, 'MAX_RATE'>;
+  logger: Logger;
+  load: LoadGenerator;
+  feed: ResultsFeed;
+  /** The subscriber connection's state (`ready` when subscribed). */
+  redisStatus: () => string;
+  defaultMetrics?: boolean;
+}
+
+export interface FrontendApp {
+  app: FastifyInstance;
+  markDraining(): void;
+}
+
+export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp> {
+  const { config, load, feed } = deps;
+  const page = readFileSync(PAGE_PATH);
+  const pages = new Set<WebSocket>();
+  let draining = false;
+
+  const app = Fastify(serviceHttpOptions(deps.logger, 4096)).withTypeProvider<TypeBoxTypeProvider>();
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  installMetrics(
+    app,
+    createFrontendMetrics(load, feed, () => pages.size),
+    {
+      service: 'frontend',
+      defaultMetrics: deps.defaultMetrics ?? false,
+    },
+  );
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  const stats = () => {
+    const now = Date.now();
+    const loadStats = load.stats();
+    return {
+      rps: loadStats.rps,
+      results: { ...feed.lastSeconds(now), windowSeconds: RESULTS_WINDOW_S },
+      requests: loadStats.requests,
+      history: feed.history(now),
+      maxRate: config.MAX_RATE,
+      redis: deps.redisStatus(),
+    };
+  };
+
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+
+  app.get('/_healthz', async (_request, reply) => {
+    const redis = deps.redisStatus();
+    const ready = !draining && redis === 'ready';
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, draining });
+  });
+
+  app.get('/api/stats', async () => stats());
+
+  app.post('/api/rate', { schema: { body: RateRequest } }, async (request) => {
+    const { rps } = request.body;
+    if (!(rps >= 0 && rps <= config.MAX_RATE)) {
+      throw new SpillwayError(
+        ErrorCode.RateOutOfRange,
+        `rps must be a number from 0 to ${String(config.MAX_RATE)} (MAX_RATE); got ${String(rps)}`,
+      );
+    }
+    load.setRate(rps);
+    return { rps: { asked: load.rps } };
+  });
+
+  app.get('/ws', { websocket: true }, (socket) => {
+    pages.add(socket);
+    socket.send(JSON.stringify({ type: 'hello', results: feed.recent(), stats: stats() }));
+    socket.on('close', () => pages.delete(socket));
+    socket.on('error', () => pages.delete(socket));
+    // The page only listens; anything it sends is ignored.
+  });
+
+  // Fan-out: one message per interval to every page, however many results arrived meanwhile.
+  const batcher = setInterval(() => {
+    const results = feed.takeBatch();
+    if (pages.size === 0) return;
+    const message = JSON.stringify({ type: 'batch', results, stats: stats() });
+    for (const socket of pages) {
+      if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED_BYTES)
+        socket.send(message);
+    }
+  }, BATCH_INTERVAL_MS);
+  batcher.unref();
+  app.addHook('onClose', async () => clearInterval(batcher));
+
+  return { app, markDraining: () => void (draining = true) };
+}

@@ -1,0 +1,58 @@
+import { CALCULATION_CHANNEL } from '../../core/channels.js';
+import { FrontendConfigSchema } from '../../core/config/frontend.js';
+import { createLogger } from '../../core/logger.js';
+import { loadConfigOrExit } from '../common/config.js';
+import { createRedisClient } from '../common/redis.js';
+import { installProcessHandlers } from '../common/shutdown.js';
+import { buildFrontendApp } from './app.js';
+import { LoadGenerator } from './load-generator.js';
+import { ResultsFeed } from './results.js';
+
+const config = loadConfigOrExit('frontend', FrontendConfigSchema);
+const logger = createLogger({ service: 'frontend', level: config.LOG_LEVEL, pretty: process.stdout.isTTY });
+
+const feed = new ResultsFeed();
+const subscriber = createRedisClient(
+  { url: config.REDIS_URL, commandTimeoutMs: 5000, queueWhileDisconnected: true, role: 'subscriber' },
+  logger,
+);
+subscriber.on('message', (_channel: string, message: string) => feed.add(message, Date.now()));
+// Subscribed again by ioredis after every reconnect (autoResubscribe).
+subscriber.subscribe(CALCULATION_CHANNEL).catch((err: unknown) => logger.error({ err }, 'cannot subscribe'));
+
+const load = new LoadGenerator({
+  processorUrl: config.PROCESSOR_URL,
+  maxInFlight: config.MAX_IN_FLIGHT,
+  maxConnections: config.MAX_CONNECTIONS,
+  requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  logger,
+});
+
+const { app, markDraining } = await buildFrontendApp({
+  config,
+  logger,
+  load,
+  feed,
+  redisStatus: () => subscriber.status,
+  defaultMetrics: true,
+});
+
+installProcessHandlers(app, logger, {
+  graceMs: config.SHUTDOWN_GRACE_MS,
+  beforeClose: () => {
+    markDraining();
+    load.setRate(0);
+  },
+  afterClose: async () => {
+    await load.close();
+    await subscriber.quit().catch(() => subscriber.disconnect());
+  },
+});
+
+try {
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({ address, processor: config.PROCESSOR_URL }, 'frontend listening');
+} catch (err) {
+  logger.fatal({ err }, `cannot listen on ${config.HOST}:${String(config.PORT)}`);
+  process.exit(1);
+}
