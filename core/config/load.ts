@@ -11,14 +11,28 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * naming every invalid variable.
  */
 export function loadConfig<S extends TObject>(deployable: string, schema: S, env: Environment): Static<S> {
-  const present: Record<string, string> = {};
-  for (const key of Object.keys(schema.properties)) {
+  const present: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema.properties)) {
     const value = env[key];
-    if (value !== undefined) present[key] = value;
+    if (value !== undefined) present[key] = convert(property, value);
   }
-  const value = Value.Convert(schema, Value.Default(schema, present));
+  const value = Value.Default(schema, present);
   if (Value.Check(schema, value)) return value;
   throw new ConfigError(deployable, describeProblems(schema, value));
+}
+
+/**
+ * Strict conversion of an environment string to the property's type: an integer must be written as one
+ * ("8080.5" and "8080abc" stay strings and fail validation), a number must be finite, a boolean is
+ * `true` or `false`. Anything else is left as written.
+ */
+function convert(property: TSchema, text: string): unknown {
+  const type = (property as { type?: unknown }).type;
+  const trimmed = text.trim();
+  if (type === 'integer') return /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : text;
+  if (type === 'number') return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
+  if (type === 'boolean') return trimmed === 'true' ? true : trimmed === 'false' ? false : text;
+  return text;
 }
 
 function describeProblems(schema: TObject, value: unknown): ConfigProblem[] {

@@ -8,7 +8,7 @@ import { ErrorCode, SpillwayError, errorBody } from '../../core/errors.js';
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | SpillwayError, request, reply) => {
     if (error instanceof SpillwayError) {
-      if (error.httpStatus >= 500) request.log.warn({ code: error.code, cause: error.cause }, error.message);
+      if (error.httpStatus >= 500) request.log.debug({ code: error.code, cause: error.cause }, error.message);
       return reply.code(error.httpStatus).send(errorBody(error.code, error.message));
     }
     const status = error.statusCode ?? 500;

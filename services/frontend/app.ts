@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { FrontendConfig } from '../../core/config/frontend.js';
 import { ErrorCode, SpillwayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { installDrain } from '../common/drain.js';
 import { installErrorHandling } from '../common/errors.js';
 import { serviceHttpOptions } from '../common/http-options.js';
 import { installMetrics } from '../common/metrics.js';
@@ -40,11 +41,11 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
   const { config, load, feed } = deps;
   const page = readFileSync(PAGE_PATH);
   const pages = new Set<WebSocket>();
-  let draining = false;
 
   const app = Fastify(serviceHttpOptions(deps.logger, 4096)).withTypeProvider<TypeBoxTypeProvider>();
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  const drain = installDrain(app);
   installMetrics(
     app,
     createFrontendMetrics(load, feed, () => pages.size),
@@ -72,6 +73,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
 
   app.get('/_healthz', async (_request, reply) => {
     const redis = deps.redisStatus();
+    const draining = drain.isDraining();
     const ready = !draining && redis === 'ready';
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, draining });
   });
@@ -111,5 +113,5 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
   batcher.unref();
   app.addHook('onClose', async () => clearInterval(batcher));
 
-  return { app, markDraining: () => void (draining = true) };
+  return { app, markDraining: drain.markDraining };
 }

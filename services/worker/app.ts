@@ -6,6 +6,7 @@ import type { WorkerConfig } from '../../core/config/worker.js';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { ErrorCode, SpillwayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { installDrain } from '../common/drain.js';
 import { installErrorHandling } from '../common/errors.js';
 import { serviceHttpOptions } from '../common/http-options.js';
 import { installMetrics } from '../common/metrics.js';
@@ -41,7 +42,6 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
   const metrics = createWorkerMetrics();
   const random = new RandomPool();
   const cluster = config.CLUSTER_NAME;
-  let draining = false;
 
   const app = Fastify(
     serviceHttpOptions(deps.logger, BODY_LIMIT_BYTES),
@@ -49,6 +49,7 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
   // Only JSON is accepted; without this, text/plain would be parsed as a string and fail later, less precisely.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  const drain = installDrain(app);
   installMetrics(app, metrics.registry, { service: 'worker', defaultMetrics: deps.defaultMetrics ?? false });
 
   // Liveness: the process serves HTTP. Stays 200 while Redis is down, so the pod is not restarted for it.
@@ -56,6 +57,7 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
 
   // Readiness: Redis is connected and the worker is not draining.
   app.get('/_healthz', async (_request, reply) => {
+    const draining = drain.isDraining();
     const ready = !draining && redis.status === 'ready';
     return reply
       .code(ready ? 200 : 503)
@@ -78,5 +80,5 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
     return { hash };
   });
 
-  return { app, markDraining: () => void (draining = true) };
+  return { app, markDraining: drain.markDraining };
 }
