@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -20,6 +21,29 @@ export const BATCH_INTERVAL_MS = 100;
 const MAX_BUFFERED_BYTES = 1 << 20;
 
 const PAGE_PATH = new URL('./public/index.html', import.meta.url);
+/** The page's own policy (also in its meta tag), plus what a meta tag cannot say. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * Browsers send `Origin` on websocket upgrades: only the page served from this host may open the feed.
+ * Clients without an Origin (tools, tests) are not browsers and are let in.
+ */
+export function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 const RateRequest = Type.Object({ rps: Type.Number() });
 
 export interface FrontendDeps {
@@ -54,7 +78,13 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
       defaultMetrics: deps.defaultMetrics ?? false,
     },
   );
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: 4096,
+      verifyClient: (info: { origin: string; req: IncomingMessage }) =>
+        isSameOrigin(info.origin, info.req.headers.host),
+    },
+  });
 
   const stats = () => {
     const now = Date.now();
@@ -69,7 +99,9 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
     };
   };
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/', async (_request, reply) =>
+    reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page),
+  );
 
   app.get('/_healthz', async (_request, reply) => {
     const redis = deps.redisStatus();

@@ -47,6 +47,25 @@ describe('frontend process with a real worker and redis-server', () => {
     assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="?https?:/i, 'no external scripts or styles');
   });
 
+  test('the page comes with a content security policy that forbids framing', async () => {
+    const response = await fetch(frontend.url);
+    assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  test('a websocket from another site is refused; from the page itself it is accepted', async () => {
+    const wsUrl = frontend.url.replace('http', 'ws') + 'ws';
+    const foreign = new WebSocket(wsUrl, { origin: 'https://evil.example' });
+    const refused = await new Promise<boolean>((resolve) => {
+      foreign.once('open', () => resolve(false));
+      foreign.once('error', () => resolve(true));
+    });
+    assert.ok(refused);
+    const own = new WebSocket(wsUrl, { origin: frontend.url.replace(/\/$/, '') });
+    await new Promise((resolve, reject) => own.once('open', resolve).once('error', reject));
+    own.close();
+  });
+
   for (const rps of [20, 1000]) {
     test(`load generator keeps ${rps} req/s within ±2 % over 10 s`, async () => {
       assert.equal((await setRate(JSON.stringify({ rps }))).status, 200);
