@@ -272,7 +272,9 @@ function formatTable(r: BenchReport): string {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const ratioLine = (label: string, x: Ratio): string =>
     `${label.padEnd(34)}${num(x.value, 2).padStart(6)}  ` +
-    (x.target === undefined ? '(information)' : `(target >= ${num(x.target, 2)})  ${x.pass ? 'PASS' : 'FAIL'}`);
+    (x.target === undefined
+      ? '(information)'
+      : `(target >= ${num(x.target, 2)})  ${x.pass ? 'PASS' : 'FAIL'}`);
   return [
     `${r.connections} connections, POST / with a 32-character str, ${r.durationSeconds} s each ` +
       `after a ${r.warmupSeconds} s warm-up`,
