@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/test-support/service-process.js';
+import { until } from '../../local/test-support/wait.js';
 
 describe('worker process: Redis outage under traffic', () => {
   let redis: RedisServer;
@@ -132,16 +133,3 @@ describe('worker configuration', () => {
     });
   }
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

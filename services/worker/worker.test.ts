@@ -7,6 +7,7 @@ import { startRedisServer, type RedisServer } from '../../local/redis-server.js'
 import { createRedisClient } from '../common/redis.js';
 import { buildWorkerApp, MAX_STR_LENGTH } from './app.js';
 import { HASH_PATTERN } from './hash.js';
+import { until } from '../../local/test-support/wait.js';
 
 const logger = createLogger({ service: 'worker-test', level: 'silent' });
 
@@ -27,7 +28,7 @@ describe('worker (in-process, real redis-server)', () => {
     subscriber = new Redis(redisServer.url);
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
     await subscriber.subscribe(CALCULATION_CHANNEL);
-    await waitFor(() => publisher.status === 'ready');
+    await until(() => publisher.status === 'ready');
     const { app } = buildWorkerApp({
       config: { PREFIX: 'bursty-', CLUSTER_NAME: 'burst' },
       logger,
@@ -54,7 +55,7 @@ describe('worker (in-process, real redis-server)', () => {
     const { hash } = (await response.json()) as { hash: string };
     assert.ok(hash.startsWith('bursty-'), hash);
     assert.match(hash.slice('bursty-'.length), HASH_PATTERN);
-    await waitFor(() => received.includes(hash));
+    await until(() => received.includes(hash));
   });
 
   test('concurrent requests are independent: every answer is a distinct hash that was published', async () => {
@@ -64,7 +65,7 @@ describe('worker (in-process, real redis-server)', () => {
     );
     const hashes = answers.map((a) => (a as { hash: string }).hash);
     assert.equal(new Set(hashes).size, 300, 'same input strings still get distinct random salts');
-    await waitFor(() => received.length >= 300);
+    await until(() => received.length >= 300);
     assert.deepEqual([...received].sort(), [...hashes].sort());
   });
 
@@ -156,12 +157,4 @@ describe('worker (in-process, real redis-server)', () => {
 function publishedCount(metrics: string): number {
   const match = /spillway_worker_hashes_published_total\{cluster="burst"\} (\d+)/.exec(metrics);
   return match ? Number(match[1]) : 0;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
