@@ -3,8 +3,11 @@ import type { Logger } from '../../core/logger.js';
 
 export interface RedisClientOptions {
   url: string;
-  /** A command not answered within this time fails (so a request fails within a bounded time). */
-  commandTimeoutMs: number;
+  /**
+   * A command not answered within this time fails (so a request fails within a bounded time). Unset for a
+   * subscriber, whose SUBSCRIBE simply waits for the connection.
+   */
+  commandTimeoutMs?: number;
   /**
    * Commands issued while disconnected wait for the connection (subscribers) instead of failing at once
    * (publishers answer 503 right away).
@@ -26,8 +29,8 @@ export function reconnectDelay(attempt: number): number {
 export function createRedisClient(options: RedisClientOptions, logger: Logger): Redis {
   const redis = new Redis(options.url, {
     enableOfflineQueue: options.queueWhileDisconnected,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+    connectTimeout: Math.max(options.commandTimeoutMs ?? 0, 2000),
     maxRetriesPerRequest: options.queueWhileDisconnected ? null : 0,
     retryStrategy: reconnectDelay,
     enableAutoPipelining: true,

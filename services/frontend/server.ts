@@ -13,7 +13,7 @@ const logger = createLogger({ service: 'frontend', level: config.LOG_LEVEL, pret
 
 const feed = new ResultsFeed();
 const subscriber = createRedisClient(
-  { url: config.REDIS_URL, commandTimeoutMs: 5000, queueWhileDisconnected: true, role: 'subscriber' },
+  { url: config.REDIS_URL, queueWhileDisconnected: true, role: 'subscriber' },
   logger,
 );
 subscriber.on('message', (_channel: string, message: string) => feed.add(message, Date.now()));
