@@ -12,6 +12,7 @@ import { installDrain } from '../common/drain.js';
 import { installErrorHandling } from '../common/errors.js';
 import { serviceHttpOptions } from '../common/http-options.js';
 import { installMetrics } from '../common/metrics.js';
+import { loadAssets } from './assets.js';
 import type { LoadGenerator } from './load-generator.js';
 import { createFrontendMetrics } from './metrics.js';
 import { RESULTS_WINDOW_S, type ResultsFeed } from './results.js';
@@ -20,16 +21,25 @@ import { RESULTS_WINDOW_S, type ResultsFeed } from './results.js';
 export const BATCH_INTERVAL_MS = 100;
 const MAX_BUFFERED_BYTES = 1 << 20;
 
-const PAGE_PATH = new URL('./public/index.html', import.meta.url);
-/** The page's own policy (also in its meta tag), plus what a meta tag cannot say. */
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+const PAGE_PATH = new URL('index.html', PUBLIC_DIR);
+/**
+ * The page's own policy (also in its meta tag), plus what a meta tag cannot say. Its styles and scripts are
+ * files served from here (`/assets/…`); nothing inline is allowed.
+ */
 const PAGE_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; " +
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; " +
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-cache',
   'referrer-policy': 'no-referrer',
 };
+const ASSET_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+};
+const AssetParams = Type.Object({ file: Type.String() });
 
 /**
  * Browsers send `Origin` on websocket upgrades: only the page served from this host may open the feed.
@@ -64,6 +74,7 @@ export interface FrontendApp {
 export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp> {
   const { config, load, feed } = deps;
   const page = readFileSync(PAGE_PATH);
+  const assets = loadAssets(PUBLIC_DIR);
   const pages = new Set<WebSocket>();
 
   const app = Fastify(serviceHttpOptions(deps.logger, 4096)).withTypeProvider<TypeBoxTypeProvider>();
@@ -102,6 +113,13 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
   app.get('/', async (_request, reply) =>
     reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page),
   );
+
+  // The page's stylesheets and scripts, by file name only: any other name (`..`, a slash, …) is not found.
+  app.get('/assets/:file', { schema: { params: AssetParams } }, async (request, reply) => {
+    const asset = assets.get(request.params.file);
+    if (!asset) return reply.callNotFound();
+    return reply.headers(ASSET_HEADERS).type(asset.contentType).send(asset.body);
+  });
 
   app.get('/_healthz', async (_request, reply) => {
     const redis = deps.redisStatus();

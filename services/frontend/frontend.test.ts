@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/test-support/service-process.js';
+import { sleep, until } from '../../local/test-support/wait.js';
 
 interface Stats {
   rps: { asked: number; achieved: number };
@@ -38,19 +40,72 @@ describe('frontend process with a real worker and redis-server', () => {
     fetch(frontend.url + 'api/rate', { method: 'POST', headers: { 'content-type': contentType }, body });
   const stats = async () => (await (await fetch(frontend.url + 'api/stats')).json()) as Stats;
 
-  test('GET / serves the self-contained String Hashr page', async () => {
+  test('GET / serves the String Hashr page, with nothing from elsewhere', async () => {
     const response = await fetch(frontend.url);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /text\/html/);
     const html = await response.text();
     assert.match(html, /String Hashr/);
-    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href="?https?:/i, 'no external scripts or styles');
+    assert.doesNotMatch(
+      html,
+      /<(?:script|link)\b[^>]*\s(?:src|href)="?(?:[a-z]+:)?\/\//i,
+      'no scripts or styles from elsewhere',
+    );
   });
 
   test('the page comes with a content security policy that forbids framing', async () => {
     const response = await fetch(frontend.url);
     assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  test('GET /assets serves the stylesheets and scripts of the page, and nothing else', async () => {
+    const html = await (await fetch(frontend.url)).text();
+    const referenced = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    const scripts = await Promise.all(
+      referenced
+        .filter((path) => path.endsWith('.js'))
+        .map(async (path) => (await fetch(new URL(path, frontend.url))).text()),
+    );
+    // The modules the page's script imports (`./chart.js`, …) are assets too.
+    for (const script of scripts)
+      for (const m of script.matchAll(/from '\.\/([^']+)'/g)) referenced.push(`/assets/${m[1] ?? ''}`);
+    const assets = [...new Set(referenced)];
+    assert.ok(assets.includes('/assets/page.css') && assets.includes('/assets/page.js'), assets.join(' '));
+    assert.ok(
+      assets.some((path) => path !== '/assets/page.js' && path.endsWith('.js')),
+      'imported modules',
+    );
+    for (const path of assets) {
+      const response = await fetch(new URL(path, frontend.url));
+      assert.equal(response.status, 200, path);
+      const type = path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
+      assert.equal(response.headers.get('content-type'), type, path);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(response.headers.get('cache-control'), 'no-cache', path);
+      assert.ok((await response.text()).length > 0, path);
+    }
+    // Sent as written: fetch would resolve `%2e%2e` as `..` before sending.
+    for (const path of [
+      '/assets/nope.js',
+      '/assets/index.html',
+      '/assets/..%2Fapp.ts',
+      '/assets/%2e%2e/app.ts',
+    ]) {
+      const response = await getRaw(frontend.port, path);
+      assert.equal(response.status, 404, path);
+      assert.match(response.contentType, /application\/json/, path);
+      assert.equal((JSON.parse(response.body) as { error: { code: string } }).error.code, 'NOT_FOUND', path);
+    }
+  });
+
+  test('the content security policy allows scripts and styles from the frontend only, nothing inline', async () => {
+    const policy = (await fetch(frontend.url)).headers.get('content-security-policy') ?? '';
+    assert.match(policy, /script-src 'self'(;|$)/);
+    assert.match(policy, /style-src 'self'(;|$)/);
+    assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'/);
+    const html = (await (await fetch(frontend.url)).text()).replace(/<!--[\s\S]*?-->/g, '');
+    assert.doesNotMatch(html, /<style|\sstyle=|<script(?![^>]*\ssrc=)/i, 'no inline styles or scripts');
   });
 
   test('a websocket from another site is refused; from the page itself it is accepted', async () => {
@@ -168,17 +223,22 @@ describe('frontend process with a real worker and redis-server', () => {
   });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
+/** A GET with the path sent exactly as written (no URL normalisation). */
+function getRaw(port: number, path: string): Promise<{ status: number; contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          contentType: response.headers['content-type'] ?? '',
+          body,
+        }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
 }
