@@ -1,5 +1,6 @@
 import { LogController, type FastifyServerOptions } from 'fastify';
 import type { Logger } from '../../core/logger.js';
+import { answerClientError } from './client-errors.js';
 
 /**
  * fastify options shared by the services: strict body validation (no type coercion: `{"str": 1}` is an
@@ -11,6 +12,7 @@ export function serviceHttpOptions(logger: Logger, bodyLimit: number): FastifySe
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   };
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { createLogger } from '../../core/logger.js';
@@ -128,6 +129,24 @@ describe('worker (in-process, real redis-server)', () => {
       assert.doesNotMatch(text, /\bat .*\.(ts|js):\d+/, 'no stack trace in the answer');
     });
   }
+
+  test('a request the HTTP parser rejects (bad Content-Length) gets the same JSON error shape', async () => {
+    const { port } = new URL(url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      let answer = '';
+      const socket = connect({ host: '127.0.0.1', port: Number(port) }, () =>
+        socket.write(
+          'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}',
+        ),
+      );
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
+    assert.equal(body.error.code, 'BAD_REQUEST');
+  });
 
   test('the service still works after all the bad inputs', async () => {
     assert.equal((await post('{"str":"still alive"}')).status, 200);
