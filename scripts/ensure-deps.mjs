@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs what `npm start` and `npm test` need on a fresh machine: the npm packages (when node_modules is
+// Installs what `npm start`, `npm test` and the other scripts need on a fresh machine: the npm packages (when node_modules is
 // missing or older than package-lock.json) and the Debian packages whose programs they run. Runs on any
 // Node ≥ 18 (it starts before the project's pinned Node 24 is installed). Without root it prints the exact
 // command to run instead.
@@ -13,6 +13,7 @@ const purpose = process.argv[2] ?? 'test';
 
 /** Debian package → the program it provides, per purpose. */
 const debianPackages = {
+  npm: {},
   start: { 'redis-server': 'redis-server' },
   test: { 'redis-server': 'redis-server', chromium: 'chromium' },
 };

@@ -198,6 +198,49 @@ describe('frontend process with a real worker and redis-server', () => {
     }
   });
 
+  test('2 000 results/s fan out to several pages in bounded batches, every result counted', async () => {
+    const pages = Array.from({ length: 3 }, () => new WebSocket(frontend.url.replace('http', 'ws') + 'ws'));
+    const batches = pages.map(() => [] as number[]);
+    pages.forEach((socket, i) =>
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type: string; results: string[] };
+        if (message.type === 'batch') batches[i]?.push(message.results.length);
+      }),
+    );
+    await Promise.all(pages.map((s) => new Promise((resolve) => s.once('open', resolve))));
+    const publisher = new Redis(redis.url);
+    const primaryTotal = async () =>
+      Number(
+        /spillway_frontend_results_total\{origin="primary"\} (\d+)/.exec(
+          await (await fetch(frontend.url + 'metrics')).text(),
+        )?.[1] ?? NaN,
+      );
+    const before = await primaryTotal();
+    try {
+      // 2 000 per second for 3 s, in slices of 200 every 100 ms.
+      for (let slice = 0; slice < 30; slice++) {
+        const pipeline = publisher.pipeline();
+        for (let i = 0; i < 200; i++) pipeline.publish(CALCULATION_CHANNEL, `load-${slice}-${i}`);
+        await pipeline.exec();
+        await sleep(100);
+      }
+      await until(async () => (await primaryTotal()) - before === 6000, 5000);
+      await sleep(300); // the last batch
+    } finally {
+      publisher.disconnect();
+      pages.forEach((s) => s.close());
+    }
+    for (const counts of batches) {
+      assert.ok(counts.length >= 25, `a batch about every 100 ms (${counts.length})`);
+      assert.ok(
+        counts.every((n) => n <= 200),
+        'no batch carries more than 200 results',
+      );
+      const delivered = counts.reduce((a, b) => a + b, 0);
+      assert.ok(delivered >= 5400, `each page received nearly all results (${delivered})`);
+    }
+  });
+
   test('after a Redis restart the frontend subscribes again by itself', async () => {
     await redis.stop();
     await until(async () => (await fetch(frontend.url + '_healthz')).status === 503);
