@@ -31,21 +31,25 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
     errorKey: 'error',
     base: { service: settings.service, ...settings.base },
     timestamp: stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ severity: severityOf[label as keyof typeof severityOf] ?? 'DEFAULT' }),
-    },
     ...(settings.pretty
       ? {
+          // On a terminal: pino-pretty's coloured level labels instead of Cloud Logging's `severity`.
           transport: {
             target: 'pino-pretty',
             options: {
               messageKey: 'message',
-              ignore: 'pid,hostname,severity',
+              ignore: 'pid,hostname,service',
               translateTime: 'SYS:HH:MM:ss.l',
             },
           },
         }
-      : {}),
+      : {
+          formatters: {
+            level: (label: string) => ({
+              severity: severityOf[label as keyof typeof severityOf] ?? 'DEFAULT',
+            }),
+          },
+        }),
   };
 }
 
