@@ -5,7 +5,7 @@
  * requests asked (achieved / asked) and the share answered 2xx. See docs/bench.md.
  */
 import { startRedisServer } from '../local/redis-server.js';
-import { startService, type ServiceProcess } from '../local/test-support/service-process.js';
+import { startService, type ServiceProcess } from '../local/service-process.js';
 
 const RATES = [1, 5, 20, 100, 500, 1000, 2000, 5000];
 const SETTLE_MS = 1500;

@@ -4,15 +4,12 @@
  * server runs in its own child process next to a real redis-server; autocannon drives them one after
  * another from this process. See docs/bench.md. `--json` prints one JSON object on stdout instead.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort } from '../local/ports.js';
-import { startRedisServer, waitForPort } from '../local/redis-server.js';
+import { startRedisServer } from '../local/redis-server.js';
+import { startService } from '../local/service-process.js';
 import { HASH_PATTERN } from '../services/worker/hash.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
 const BODY = JSON.stringify({ str: 'abcdefghijklmnopqrstuvwxyz012345' }); // a 32-character string
@@ -95,19 +92,9 @@ function serverSpecs(redisUrl: string): ServerSpec[] {
   ];
 }
 
-// ---- processes: every child and redis-server is stopped at the end, on error and on Ctrl-C ----
+// ---- processes: every server and redis-server is stopped at the end, on error and on Ctrl-C ----
 
-const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Runs the stoppers, last started first; one failing does not keep the others from running. */
 async function cleanup(): Promise<void> {
@@ -119,36 +106,12 @@ function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       const code = signal === 'SIGINT' ? 130 : 143;
-      if (stopping) process.exit(code); // the 'exit' handler kills the children
+      if (stopping) process.exit(code); // startService kills its children when this process exits
       stopping = true;
       process.stderr.write(`\n${signal}: stopping the servers\n`);
       void cleanup().finally(() => process.exit(code));
     });
   }
-  // Last resort (e.g. a second Ctrl-C): no child outlives this process.
-  process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-}
-
-/** Forwards a child's output to stderr (stdout stays free for --json), one prefix per line. */
-function forward(name: string, stream: NodeJS.ReadableStream | null): void {
-  stream?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`[${name}] ${line}\n`);
-  });
-}
-
-function spawnServer(spec: ServerSpec, port: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
-    // Pipes, not a TTY: the worker logs JSON as in production (no pino-pretty thread).
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  cleanups.push(() => stopChild(child));
-  forward(spec.name, child.stdout);
-  forward(spec.name, child.stderr);
-  return child;
 }
 
 /** One POST with the bench body on a fresh connection (no keep-alive socket left behind). */
@@ -191,19 +154,21 @@ async function checkAnswers(spec: ServerSpec, url: string, deadline: number): Pr
 }
 
 async function startServer(spec: ServerSpec): Promise<RunningServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
-  const child = spawnServer(spec, port);
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${spec.name} exited (${signal ?? `code ${String(code)}`}) at start`)),
-    ),
+  // NODE_ENV=production and pipes, not a TTY: the services log JSON as in production.
+  const service = await startService(
+    spec.entry,
+    { NODE_ENV: 'production', ...spec.env },
+    { readyTimeoutMs: START_TIMEOUT_MS },
   );
-  exited.catch(() => undefined); // it may exit later, at cleanup: not an error then
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  await Promise.race([waitForPort(port, START_TIMEOUT_MS), exited]);
-  await Promise.race([checkAnswers(spec, url, deadline), exited]);
-  return { spec, url };
+  cleanups.push(() => service.stop());
+  try {
+    await checkAnswers(spec, service.url, Date.now() + START_TIMEOUT_MS);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${service.output()}`, {
+      cause: err,
+    });
+  }
+  return { spec, url: service.url };
 }
 
 // ---- measuring and reporting ----

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort } from './ports.js';
+import { freePort, waitForPort } from './ports.js';
 
 /** A real `redis-server` on 127.0.0.1, owned by the caller (tests and the local stack). */
 export interface RedisServer {
@@ -54,22 +53,4 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, start, stop };
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { waitForPort } from './redis-server.js';
+import { waitForPort } from './ports.js';
 
 /** One program the local stack runs, its output appended to its own log file. */
 export interface ChildSpec {

@@ -5,8 +5,8 @@ import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { freePort } from '../local/ports.js';
-import { startRedisServer, waitForPort, type RedisServer } from '../local/redis-server.js';
+import { freePort, waitForPort } from '../local/ports.js';
+import { startRedisServer, type RedisServer } from '../local/redis-server.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 // Inside the repository so that the compiled files resolve the repository's node_modules.

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
-import { startService, type ServiceProcess } from '../../local/test-support/service-process.js';
+import { startService, type ServiceProcess } from '../../local/service-process.js';
 import { sleep, until } from '../../local/test-support/wait.js';
 
 interface Stats {

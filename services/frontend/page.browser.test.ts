@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
-import { startService, type ServiceProcess } from '../../local/test-support/service-process.js';
+import { startService, type ServiceProcess } from '../../local/service-process.js';
 import { HASH_PATTERN } from '../worker/hash.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { freePort } from '../../local/ports.js';
 import { startRedisServer } from '../../local/redis-server.js';
-import { startService } from '../../local/test-support/service-process.js';
+import { startService } from '../../local/service-process.js';
 import { sleep, until } from '../../local/test-support/wait.js';
 
 test('a frontend started before Redis serves, then subscribes once Redis comes up, without errors', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
-import { startService, type ServiceProcess } from '../../local/test-support/service-process.js';
+import { startService, type ServiceProcess } from '../../local/service-process.js';
 import { until } from '../../local/test-support/wait.js';
 
 describe('worker process: Redis outage under traffic', () => {

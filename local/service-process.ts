@@ -12,8 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../ports.js';
-import { waitForPort } from '../redis-server.js';
+import { freePort, waitForPort } from './ports.js';
 
 export interface ServiceProcess {
   readonly port: number;
@@ -33,7 +32,7 @@ export interface ServiceProcessOptions {
   stopTimeoutMs?: number;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT_LIMIT = 64 * 1024;
 
 /**
