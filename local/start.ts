@@ -5,13 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
+import { isPortFree } from './ports.js';
+import { startRedisServer } from './redis-server.js';
+import { startService } from './service-process.js';
 import { createSupervisor } from './supervisor.js';
-import { isPortFree } from './port-check.js';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const stateDir = join(root, '.spillway');
-const logDir = join(stateDir, 'logs');
+const logDir = join(fileURLToPath(new URL('../', import.meta.url)), '.spillway', 'logs');
 mkdirSync(logDir, { recursive: true });
 
 const frontendPort = Number(process.env['FRONTEND_PORT'] ?? 8080);
@@ -26,8 +25,7 @@ if (!(await isPortFree(frontendPort))) {
   process.exit(1);
 }
 
-const supervisor = createSupervisor(root);
-const node = (file: string) => [process.execPath, ['--import', 'tsx', file]] as const;
+const supervisor = createSupervisor();
 let shuttingDown = false;
 
 async function shutdown(code: number): Promise<never> {
@@ -46,40 +44,28 @@ supervisor.onUnexpectedExit((name, code, logFile) => {
   void shutdown(1);
 });
 
+/** Starts a service as its own process, logging to .spillway/logs/<name>.log, as a part of the stack. */
+async function startPart(name: string, file: string, env: Record<string, string>) {
+  const logFile = join(logDir, `${name}.log`);
+  const part = await startService(file, env, { logFile, readyTimeoutMs: 60_000 });
+  supervisor.add(name, part, logFile);
+  return part;
+}
+
 try {
-  const redisPort = await freePort();
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  await supervisor.start({
-    name: 'redis-server',
-    command: 'redis-server',
-    args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    logFile: join(logDir, 'redis.log'),
-    port: redisPort,
-  });
+  const redisLog = join(logDir, 'redis.log');
+  const redis = await startRedisServer({ logFile: redisLog });
+  if (redis.current) supervisor.add('redis-server', redis.current, redisLog);
 
-  const workerPort = await freePort();
-  const [command, args] = node('services/worker/server.ts');
-  await supervisor.start({
-    name: 'worker',
-    command,
-    args: [...args],
-    env: { PORT: String(workerPort), HOST: '127.0.0.1', REDIS_URL: redisUrl, CLUSTER_NAME: 'primary' },
-    logFile: join(logDir, 'worker.log'),
-    port: workerPort,
+  const worker = await startPart('worker', 'services/worker/server.ts', {
+    REDIS_URL: redis.url,
+    CLUSTER_NAME: 'primary',
   });
-
-  const [fCommand, fArgs] = node('services/frontend/server.ts');
-  await supervisor.start({
-    name: 'frontend',
-    command: fCommand,
-    args: [...fArgs],
-    env: {
-      PORT: String(frontendPort),
-      REDIS_URL: redisUrl,
-      PROCESSOR_URL: `http://127.0.0.1:${workerPort}/`,
-    },
-    logFile: join(logDir, 'frontend.log'),
-    port: frontendPort,
+  await startPart('frontend', 'services/frontend/server.ts', {
+    PORT: String(frontendPort),
+    HOST: '0.0.0.0',
+    REDIS_URL: redis.url,
+    PROCESSOR_URL: worker.url,
   });
 
   console.log(
@@ -88,8 +74,8 @@ try {
       'Spillway local stack is up.',
       '',
       `  String Hashr page   http://localhost:${frontendPort}`,
-      `  worker              http://127.0.0.1:${workerPort}/  (metrics: /metrics)`,
-      `  redis               ${redisUrl}`,
+      `  worker              ${worker.url}  (metrics: /metrics)`,
+      `  redis               ${redis.url}`,
       `  logs                ${logDir}/`,
       '',
       `Set a rate from the page, or: curl -X POST -H 'content-type: application/json' -d '{"rps":20}' http://localhost:${frontendPort}/api/rate`,
@@ -99,8 +85,5 @@ try {
   );
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
-  if (err instanceof Error && /redis-server/.test(err.message) && /cannot run/.test(err.message)) {
-    console.error('Install it with: apt-get install -y redis-server');
-  }
   await shutdown(1);
 }

@@ -3,6 +3,7 @@ import { FrontendConfigSchema } from '../../core/config/frontend.js';
 import { createLogger } from '../../core/logger.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { createRedisClient } from '../common/redis.js';
+import { listenOrExit } from '../common/listen.js';
 import { installProcessHandlers } from '../common/shutdown.js';
 import { buildFrontendApp } from './app.js';
 import { LoadGenerator } from './load-generator.js';
@@ -49,10 +50,4 @@ installProcessHandlers(app, logger, {
   },
 });
 
-try {
-  const address = await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ address, processor: config.PROCESSOR_URL }, 'frontend listening');
-} catch (err) {
-  logger.fatal({ err }, `cannot listen on ${config.HOST}:${String(config.PORT)}`);
-  process.exit(1);
-}
+await listenOrExit(app, logger, config, 'frontend listening', { processor: config.PROCESSOR_URL });

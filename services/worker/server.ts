@@ -2,6 +2,7 @@ import { WorkerConfigSchema } from '../../core/config/worker.js';
 import { createLogger } from '../../core/logger.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { createRedisClient } from '../common/redis.js';
+import { listenOrExit } from '../common/listen.js';
 import { installProcessHandlers } from '../common/shutdown.js';
 import { buildWorkerApp } from './app.js';
 
@@ -29,10 +30,4 @@ installProcessHandlers(app, logger, {
   afterClose: async () => void (await redis.quit().catch(() => redis.disconnect())),
 });
 
-try {
-  const address = await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ address, prefix: config.PREFIX }, 'worker listening');
-} catch (err) {
-  logger.fatal({ err }, `cannot listen on ${config.HOST}:${String(config.PORT)}`);
-  process.exit(1);
-}
+await listenOrExit(app, logger, config, 'worker listening', { prefix: config.PREFIX });
