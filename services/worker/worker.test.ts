@@ -61,8 +61,14 @@ describe('worker (in-process, real redis-server)', () => {
 
   test('concurrent requests are independent: every answer is a distinct hash that was published', async () => {
     received.length = 0;
+    // The salt has as many random bytes as the string has characters (the codelab's rule): a 2-character
+    // string has only 65,536 salts, so 100 of them collide by chance (birthday bound). 16 characters give
+    // 2^128 salts, where a collision means shared state.
+    const inputs = ['first input 0000', 'second input 000', 'third input 0000'];
     const answers = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => post(JSON.stringify({ str: `s${i % 3}` })).then((r) => r.json())),
+      Array.from({ length: 300 }, (_, i) =>
+        post(JSON.stringify({ str: inputs[i % 3] })).then((r) => r.json()),
+      ),
     );
     const hashes = answers.map((a) => (a as { hash: string }).hash);
     assert.equal(new Set(hashes).size, 300, 'same input strings still get distinct random salts');
