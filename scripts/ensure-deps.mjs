@@ -14,8 +14,8 @@ const purpose = process.argv[2] ?? 'test';
 /** Debian package → the program it provides, per purpose. */
 const debianPackages = {
   npm: {},
-  start: { 'redis-server': 'redis-server' },
-  test: { 'redis-server': 'redis-server', chromium: 'chromium' },
+  start: { 'redis-server': 'redis-server', prometheus: 'prometheus' },
+  test: { 'redis-server': 'redis-server', prometheus: 'prometheus', chromium: 'chromium' },
 };
 
 function say(message) {
