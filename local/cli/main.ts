@@ -9,7 +9,12 @@ export interface Subcommand {
   readonly load: () => Promise<{ run: (args: string[]) => Promise<number> }>;
 }
 
-export const subcommands: Record<string, Subcommand> = {};
+export const subcommands: Record<string, Subcommand> = {
+  'control-plane': {
+    summary: 'the local Kubernetes API for Istio VirtualService and DestinationRule',
+    load: () => import('../control-plane/cli.js'),
+  },
+};
 
 export function usage(): string {
   const lines = Object.entries(subcommands).map(
