@@ -12,6 +12,8 @@ export const ErrorCode = {
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   RateOutOfRange: 'RATE_OUT_OF_RANGE',
+  PublishFailed: 'PUBLISH_FAILED',
+  Busy: 'BUSY',
   Internal: 'INTERNAL',
 } as const;
 
@@ -28,6 +30,8 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   METHOD_NOT_ALLOWED: 405,
   REDIS_UNAVAILABLE: 503,
   RATE_OUT_OF_RANGE: 400,
+  PUBLISH_FAILED: 503,
+  BUSY: 409,
   INTERNAL: 500,
 };
 

@@ -1,14 +1,8 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Decider } from './decider.js';
 import type { Decision } from './tick.js';
-
-/** Error codes of the decider's answers (besides core's CONFIG_INVALID and METHOD_NOT_ALLOWED). */
-export const DeciderErrorCode = {
-  PublishFailed: 'PUBLISH_FAILED',
-  Busy: 'BUSY',
-} as const;
 
 /** A decision as the HTTP answer lists it. */
 function summary(d: Decision): Record<string, unknown> {
@@ -52,7 +46,7 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
     }
     if (running) {
       res.status(409).json({
-        error: { code: DeciderErrorCode.Busy, message: 'another call is still running in this instance' },
+        error: { code: ErrorCode.Busy, message: 'another call is still running in this instance' },
       });
       return;
     }
@@ -64,7 +58,7 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
         res.status(503).json({
           ...body,
           error: {
-            code: DeciderErrorCode.PublishFailed,
+            code: ErrorCode.PublishFailed,
             message: 'a decision could not be published; the call will be retried by Cloud Scheduler',
           },
         });
