@@ -14,6 +14,10 @@ export const subcommands: Record<string, Subcommand> = {
     summary: 'the local Kubernetes API for Istio VirtualService and DestinationRule',
     load: () => import('../control-plane/cli.js'),
   },
+  mesh: {
+    summary: 'the local mesh: weighted proxy for worker-service with Istio metrics',
+    load: () => import('../mesh/cli.js'),
+  },
   decide: {
     summary: 'one tick of the decider: read the rate, decide, publish (or --dry-run)',
     load: () => import('./decide.js'),
