@@ -164,6 +164,8 @@ export const ENV_FIELDS = {
 
 /** Variables that shape the out-of-the-box target (used when the file lists no targets). */
 export const DEFAULT_TARGET_ENV = {
+  /** `prometheus` (default) or `managed-prometheus` (Google Cloud Managed Service for Prometheus). */
+  source: 'SPILLWAY_SOURCE',
   url: 'PROMETHEUS_URL',
   query: 'PROMETHEUS_QUERY',
   timeout: 'PROMETHEUS_TIMEOUT',

@@ -48,6 +48,22 @@ describe('out of the box', () => {
     assert.match(CODELAB_QUERY, /^sum\(rate\(istio_requests_total\{reporter="destination",/);
   });
 
+  test('SPILLWAY_SOURCE=managed-prometheus reads the codelab query from the project’s Managed Prometheus', () => {
+    const config = load({ SPILLWAY_SOURCE: 'managed-prometheus', GOOGLE_CLOUD_PROJECT: 'my-project' });
+    assert.deepEqual(config.targets[0]?.source, {
+      type: 'managed-prometheus',
+      query: CODELAB_QUERY,
+      timeoutSeconds: 10,
+    });
+  });
+
+  test('an unknown SPILLWAY_SOURCE is refused, naming the variable', () => {
+    assert.throws(
+      () => load({ SPILLWAY_SOURCE: 'graphite' }),
+      /SPILLWAY_SOURCE must be prometheus or managed-prometheus \(got "graphite"\)/,
+    );
+  });
+
   test('the environment sets the top-level fields and the default target’s source', () => {
     const config = load({
       SPILLWAY_TOPIC: 'decisions',

@@ -149,15 +149,31 @@ function defaultTarget(env: Environment, problems: ConfigProblem[]): ResolvedTar
     const v = env[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
   };
-  const raw: Json = {
-    type: 'prometheus',
-    url: value(DEFAULT_TARGET_ENV.url) ?? DEFAULT_PROMETHEUS_URL,
-    query: value(DEFAULT_TARGET_ENV.query) ?? CODELAB_QUERY,
-    timeout: value(DEFAULT_TARGET_ENV.timeout) ?? '5s',
-  };
-  if (value(DEFAULT_TARGET_ENV.bearerToken) !== undefined)
+  const type = value(DEFAULT_TARGET_ENV.source) ?? 'prometheus';
+  if (type !== 'prometheus' && type !== 'managed-prometheus') {
+    problems.push({
+      variable: DEFAULT_TARGET_ENV.source,
+      problem: `must be prometheus or managed-prometheus (got ${JSON.stringify(type)})`,
+    });
+    return undefined;
+  }
+  const raw: Json =
+    type === 'prometheus'
+      ? {
+          type,
+          url: value(DEFAULT_TARGET_ENV.url) ?? DEFAULT_PROMETHEUS_URL,
+          query: value(DEFAULT_TARGET_ENV.query) ?? CODELAB_QUERY,
+          timeout: value(DEFAULT_TARGET_ENV.timeout) ?? '5s',
+        }
+      : {
+          type,
+          query: value(DEFAULT_TARGET_ENV.query) ?? CODELAB_QUERY,
+          timeout: value(DEFAULT_TARGET_ENV.timeout) ?? '10s',
+        };
+  // Managed Prometheus answers to the function's own Google credentials; a Prometheus may want a secret.
+  if (type === 'prometheus' && value(DEFAULT_TARGET_ENV.bearerToken) !== undefined)
     raw['auth'] = { type: 'bearer', tokenEnv: DEFAULT_TARGET_ENV.bearerToken };
-  else if (value(DEFAULT_TARGET_ENV.username) !== undefined)
+  else if (type === 'prometheus' && value(DEFAULT_TARGET_ENV.username) !== undefined)
     raw['auth'] = {
       type: 'basic',
       username: value(DEFAULT_TARGET_ENV.username),
