@@ -34,6 +34,40 @@ import {
 } from './support/workloads.js';
 
 const logger = createLogger({ service: 'deploy-test', level: 'silent' });
+
+/** The frontend app as its server builds it (without listening), subscribed on the given Redis. */
+async function buildFrontendOn(
+  redisUrl: string,
+): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+  const subscriber = createRedisClient(
+    { url: redisUrl, queueWhileDisconnected: true, role: 'subscriber' },
+    logger,
+  );
+  await subscriber.subscribe(CALCULATION_CHANNEL);
+  const load = new LoadGenerator({
+    processorUrl: 'http://127.0.0.1:9/',
+    maxInFlight: 1,
+    maxConnections: 1,
+    requestTimeoutMs: 1000,
+    logger,
+  });
+  const { app } = await buildFrontendApp({
+    config: { MAX_RATE: 10 },
+    logger,
+    load,
+    feed: new ResultsFeed(),
+    redisStatus: () => subscriber.status,
+  });
+  await app.ready();
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await load.close();
+      subscriber.disconnect();
+    },
+  };
+}
 const schemas = { worker: WorkerConfigSchema, frontend: FrontendConfigSchema } as const;
 type ServiceName = keyof typeof schemas;
 
@@ -224,32 +258,9 @@ describe('the manifests against the services they run', () => {
     }
 
     async function startFrontend(): Promise<FastifyInstance> {
-      const subscriber = createRedisClient(
-        { url: redisUrl, queueWhileDisconnected: true, role: 'subscriber' },
-        logger,
-      );
-      await subscriber.subscribe(CALCULATION_CHANNEL);
-      const load = new LoadGenerator({
-        processorUrl: 'http://127.0.0.1:9/',
-        maxInFlight: 1,
-        maxConnections: 1,
-        requestTimeoutMs: 1000,
-        logger,
-      });
-      const { app } = await buildFrontendApp({
-        config: { MAX_RATE: 10 },
-        logger,
-        load,
-        feed: new ResultsFeed(),
-        redisStatus: () => subscriber.status,
-      });
-      closers.push(
-        () => app.close(),
-        () => load.close(),
-        async () => subscriber.disconnect(),
-      );
-      await app.ready();
-      return app;
+      const frontend = await buildFrontendOn(redisUrl);
+      closers.push(frontend.close);
+      return frontend.app;
     }
   });
 
@@ -325,26 +336,8 @@ describe('the manifests against the services they run', () => {
       'AuthorizationPolicy paths = gateway routes',
     );
 
-    const subscriber = createRedisClient(
-      { url: redisUrl, queueWhileDisconnected: true, role: 'subscriber' },
-      logger,
-    );
-    const load = new LoadGenerator({
-      processorUrl: 'http://127.0.0.1:9/',
-      maxInFlight: 1,
-      maxConnections: 1,
-      requestTimeoutMs: 1000,
-      logger,
-    });
-    const { app } = await buildFrontendApp({
-      config: { MAX_RATE: 10 },
-      logger,
-      load,
-      feed: new ResultsFeed(),
-      redisStatus: () => subscriber.status,
-    });
+    const { app, close } = await buildFrontendOn(redisUrl);
     try {
-      await app.ready();
       for (const uri of matches) {
         if (uri.exact !== undefined) {
           const served = ['GET', 'POST'].some((method) => app.hasRoute({ method, url: uri.exact ?? '' }));
@@ -364,9 +357,7 @@ describe('the manifests against the services they run', () => {
         );
       }
     } finally {
-      await app.close();
-      await load.close();
-      subscriber.disconnect();
+      await close();
     }
   });
 

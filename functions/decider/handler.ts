@@ -5,7 +5,7 @@ import type { Decider } from './decider.js';
 import type { Decision } from './tick.js';
 
 /** A decision as the HTTP answer lists it. */
-function summary(d: Decision): Record<string, unknown> {
+export function decisionSummary(d: Decision): Record<string, unknown> {
   return {
     target: d.target,
     tick: d.tick,
@@ -53,7 +53,7 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
     running = true;
     try {
       const result = await decider.call();
-      const body = { decisions: result.decisions.map(summary), ticks: result.ticks };
+      const body = { decisions: result.decisions.map(decisionSummary), ticks: result.ticks };
       if (result.publishFailed) {
         res.status(503).json({
           ...body,

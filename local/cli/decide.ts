@@ -9,6 +9,7 @@ import { ConfigError } from '../../core/errors.js';
 import { loggerOptions, type LogLevel } from '../../core/logger.js';
 import type { DeciderConfig } from '../../functions/decider/config.js';
 import { createDecider } from '../../functions/decider/decider.js';
+import { decisionSummary } from '../../functions/decider/handler.js';
 import { loadDeciderConfig } from '../../functions/decider/load-config.js';
 import type { Decision } from '../../functions/decider/tick.js';
 
@@ -32,18 +33,11 @@ const usageError = (message: string): number => {
   return 2;
 };
 
-/** The printed form of a decision: the summary's fields, without the tick (there is one). */
+/** The printed form of a decision: the function's summary without the tick (there is one). */
 function printed(d: Decision): Record<string, unknown> {
-  return {
-    target: d.target,
-    action: d.action,
-    ...(d.weights === undefined ? {} : { weights: d.weights }),
-    cause: d.cause,
-    reason: d.reason,
-    ...(d.observed === undefined ? {} : { observed: d.observed }),
-    ...(d.id === undefined ? {} : { id: d.id, published: d.published ?? false }),
-    ...(d.error === undefined ? {} : { error: d.error }),
-  };
+  const summary = decisionSummary(d);
+  delete summary['tick'];
+  return summary;
 }
 
 export async function run(args: string[]): Promise<number> {
