@@ -1,32 +1,9 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runBench } from './support/run-bench.js';
 import type { DeciderBenchReport, DeliveryCounts, Spread } from './servers/decider-report.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /** Runs `bench/decider.ts` with `args` and `env`; resolves with its exit code and output. */
-function runBench(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv['NODE_TEST_CONTEXT'];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/decider.ts', ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function assertSpread(name: string, s: Spread, n: number): void {
   assert.equal(s.n, n, `${name}: ${s.n} samples, expected ${n}`);
@@ -62,7 +39,7 @@ describe('bench:decider', () => {
       timeout: 240_000,
     },
     async () => {
-      const { code, stdout, stderr } = await runBench(['--json'], {
+      const { code, stdout, stderr } = await runBench('decider.ts', ['--json'], {
         BENCH_COLD_STARTS: '2',
         BENCH_TICKS: '6',
       });
@@ -118,13 +95,13 @@ describe('bench:decider', () => {
       [[], { BENCH_COLD_STARTS: 'five' }, /BENCH_COLD_STARTS must be a whole number >= 1 \(got "five"\)/],
       [['--fast'], {}, /unknown argument\(s\): --fast/],
     ] as const) {
-      const { code, stdout, stderr } = await runBench([...args], env);
+      const { code, stdout, stderr } = await runBench('decider.ts', [...args], env);
       assert.equal(code, 2, stderr);
       assert.match(stderr, reason);
       assert.match(stderr, /usage: npm run bench:decider/);
       assert.equal(stdout, '');
     }
-    const help = await runBench(['--help'], {});
+    const help = await runBench('decider.ts', ['--help'], {});
     assert.equal(help.code, 0);
     assert.match(help.stdout, /BENCH_COLD_STARTS \(default 5\), BENCH_TICKS \(default 50\)/);
   });

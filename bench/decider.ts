@@ -8,6 +8,7 @@
  * `--json` prints one JSON object on stdout; progress goes to stderr.
  */
 import { sleep } from '../local/test-support/wait.js';
+import { cleanup, defer, installSignalHandlers, isStopping } from './support/cleanup.js';
 import { build, post, staleBuildFiles, startDeciderFunction } from './servers/decider-function.js';
 import {
   countsProblems,
@@ -43,21 +44,7 @@ class UsageError extends Error {}
 
 // ---- everything started is stopped at the end, on error and on Ctrl-C (as bench/worker.ts does) ----
 
-const cleanups: (() => Promise<unknown>)[] = [];
-const defer = (stop: () => Promise<unknown>): void => void cleanups.push(stop);
-async function cleanup(): Promise<void> {
-  for (let stop = cleanups.pop(); stop; stop = cleanups.pop()) await stop().catch(() => undefined);
-}
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    if (stopping) process.exit(code); // the children are killed when this process exits
-    stopping = true;
-    process.stderr.write(`\n${signal}: stopping what the bench started\n`);
-    void cleanup().finally(() => process.exit(code));
-  });
-}
+installSignalHandlers();
 const progress = (text: string): void => void process.stderr.write(`${text}\n`);
 
 function countFromEnv(name: string, fallback: number): number {
@@ -185,7 +172,7 @@ try {
   process.exitCode = await main();
 } catch (err) {
   // After Ctrl-C the steps still running fail on what was stopped under them: not worth a message.
-  if (!stopping)
+  if (!isStopping())
     process.stderr.write(`bench:decider failed: ${err instanceof Error ? err.message : String(err)}\n`);
   if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
   process.exitCode = err instanceof UsageError ? 2 : 1;

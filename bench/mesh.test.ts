@@ -1,34 +1,12 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runBench } from './support/run-bench.js';
 import type { MeshBenchReport } from './mesh.js';
 import { weightsMergePatch } from './servers/mesh-stack.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHANGES = 4;
 
 /** Runs `bench/mesh.ts` with `args` and extra environment; resolves with its exit code and output. */
-function runBench(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv['NODE_TEST_CONTEXT']; // the bench is not a test file
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mesh.ts', ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('bench:mesh', () => {
   // Counts and structure only: the speed of the machine running the tests is not asserted, and neither is
@@ -39,7 +17,7 @@ describe('bench:mesh', () => {
       timeout: 120_000,
     },
     async () => {
-      const { code, stdout, stderr } = await runBench(['--json'], {
+      const { code, stdout, stderr } = await runBench('mesh.ts', ['--json'], {
         BENCH_DURATION: '1',
         BENCH_CHANGES: String(CHANGES),
       });
@@ -88,10 +66,10 @@ describe('bench:mesh', () => {
   );
 
   test('a bad BENCH_CHANGES or an unknown argument stops it before anything starts', async () => {
-    const bad = await runBench([], { BENCH_CHANGES: '0' });
+    const bad = await runBench('mesh.ts', [], { BENCH_CHANGES: '0' });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /BENCH_CHANGES must be a whole number >= 1 \(got "0"\)/);
-    const unknown = await runBench(['--jsn'], {});
+    const unknown = await runBench('mesh.ts', ['--jsn'], {});
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown argument "--jsn"/);
   });

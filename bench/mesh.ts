@@ -19,6 +19,7 @@ import {
   type PathFigures,
 } from './servers/mesh-report.js';
 import { SubsetPoller } from './servers/subset-poller.js';
+import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
 
 export type { MeshBenchReport } from './servers/mesh-report.js';
 
@@ -34,26 +35,6 @@ const POLL_CONNECTIONS = 2;
 const PAUSE_MS = 200;
 
 // ---- processes: every child is stopped at the end, on error and on Ctrl-C ----
-
-const cleanups: (() => Promise<void>)[] = [];
-
-/** Runs the stoppers, last started first; one failing does not keep the others from running. */
-async function cleanup(): Promise<void> {
-  for (let stop = cleanups.pop(); stop; stop = cleanups.pop()) await stop().catch(() => undefined);
-}
-
-function installSignalHandlers(): void {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      const code = signal === 'SIGINT' ? 130 : 143;
-      if (stopping) process.exit(code); // startListening kills its children when this process exits
-      stopping = true;
-      process.stderr.write(`\n${signal}: stopping the servers\n`);
-      void cleanup().finally(() => process.exit(code));
-    });
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -189,7 +170,7 @@ async function main(): Promise<number> {
   }
   const seconds = wholeNumberFromEnv('BENCH_DURATION', 10);
   const changes = wholeNumberFromEnv('BENCH_CHANGES', 20);
-  const stack = await startMeshStack((stop) => cleanups.push(stop));
+  const stack = await startMeshStack(defer);
   await expectAnswer(stack.upstreamUrls.primary, 'primary', 'the primary upstream');
   await expectAnswer(stack.meshUrl, 'primary', 'the mesh (seeded all to primary)');
 

@@ -1,31 +1,11 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runBench } from './support/run-bench.js';
 import type { BenchReport } from './worker.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Runs `bench/worker.ts --json` for 1 s per server; resolves with its exit code and output. */
-function runBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/worker.ts', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, BENCH_DURATION: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 // Counts and structure only: the speed of the machine running the tests is not asserted.
 test('bench:worker --json measures the three servers without failures', { timeout: 120_000 }, async () => {
-  const { code, stdout, stderr } = await runBench();
+  const { code, stdout, stderr } = await runBench('worker.ts', ['--json'], { BENCH_DURATION: '1' });
   assert.equal(code, 0, `the bench exited with ${String(code)}:\n${stderr}`);
 
   const report = JSON.parse(stdout) as BenchReport;

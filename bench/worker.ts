@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import autocannon from 'autocannon';
 import { startRedisServer } from '../local/redis-server.js';
 import { startService } from '../local/service-process.js';
+import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
 import { HASH_PATTERN } from '../services/worker/hash.js';
 
 const CONNECTIONS = 50;
@@ -94,26 +95,6 @@ function serverSpecs(redisUrl: string): ServerSpec[] {
 
 // ---- processes: every server and redis-server is stopped at the end, on error and on Ctrl-C ----
 
-const cleanups: (() => Promise<void>)[] = [];
-
-/** Runs the stoppers, last started first; one failing does not keep the others from running. */
-async function cleanup(): Promise<void> {
-  for (let stop = cleanups.pop(); stop; stop = cleanups.pop()) await stop().catch(() => undefined);
-}
-
-function installSignalHandlers(): void {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      const code = signal === 'SIGINT' ? 130 : 143;
-      if (stopping) process.exit(code); // startService kills its children when this process exits
-      stopping = true;
-      process.stderr.write(`\n${signal}: stopping the servers\n`);
-      void cleanup().finally(() => process.exit(code));
-    });
-  }
-}
-
 /** One POST with the bench body on a fresh connection (no keep-alive socket left behind). */
 function postOnce(url: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
@@ -160,7 +141,7 @@ async function startServer(spec: ServerSpec): Promise<RunningServer> {
     { NODE_ENV: 'production', ...spec.env },
     { readyTimeoutMs: START_TIMEOUT_MS },
   );
-  cleanups.push(() => service.stop());
+  defer(() => service.stop());
   try {
     await checkAnswers(spec, service.url, Date.now() + START_TIMEOUT_MS);
   } catch (err) {
@@ -266,7 +247,7 @@ async function main(): Promise<number> {
   const json = process.argv.includes('--json');
   const seconds = durationFromEnv();
   const redis = await startRedisServer();
-  cleanups.push(() => redis.stop());
+  defer(() => redis.stop());
   const servers: RunningServer[] = [];
   for (const spec of serverSpecs(redis.url)) servers.push(await startServer(spec));
   const figures: ServerFigures[] = [];
