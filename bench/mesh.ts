@@ -7,7 +7,6 @@
  *      request sent after it comes back from the new subset, under a steady stream of requests.
  * See docs/bench.md. `--json` prints one JSON object on stdout instead of the table.
  */
-import autocannon from 'autocannon';
 import { ALL_BURST, ALL_PRIMARY } from '../core/weights.js';
 import { startMeshStack, type MeshStack, type Subset } from './servers/mesh-stack.js';
 import {
@@ -20,12 +19,10 @@ import {
 } from './servers/mesh-report.js';
 import { SubsetPoller } from './servers/subset-poller.js';
 import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
+import { BODY, CONNECTIONS, measureLoad, WARMUP_SECONDS } from './support/load.js';
 
 export type { MeshBenchReport } from './servers/mesh-report.js';
 
-const CONNECTIONS = 50;
-const WARMUP_SECONDS = 2;
-const BODY = JSON.stringify({ str: 'abcdefghijklmnopqrstuvwxyz012345' }); // a 32-character string
 /** The issue's requirement: a weight change takes effect within 1 s of the API change. */
 const TARGET_MS = 1000;
 /** A change not seen after this long is counted as never observed (and over the target). */
@@ -33,8 +30,6 @@ const CHANGE_TIMEOUT_MS = 10_000;
 const POLL_CONNECTIONS = 2;
 /** Pause after a change is observed, before the next patch: 200 ms plus up to 200 ms at random. */
 const PAUSE_MS = 200;
-
-// ---- processes: every child is stopped at the end, on error and on Ctrl-C ----
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -53,36 +48,13 @@ async function expectAnswer(url: string, expected: string, what: string): Promis
 
 // ---- 1. proxy overhead ----
 
-function drive(url: string, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-    expectBody: 'primary',
-  });
-}
-
 async function measureThroughput(
   path: PathFigures['path'],
   url: string,
   seconds: number,
 ): Promise<PathFigures> {
-  process.stderr.write(`${path}: ${WARMUP_SECONDS} s warm-up, then ${seconds} s measured\n`);
-  await drive(url, WARMUP_SECONDS);
-  const result = await drive(url, seconds);
-  return {
-    path,
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    mismatches: result.mismatches,
-  };
+  const { figures, mismatches } = await measureLoad(path, url, seconds, 'primary');
+  return { path, ...figures, mismatches };
 }
 
 // ---- 2. weight-change propagation ----

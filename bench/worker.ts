@@ -4,27 +4,17 @@
  * server runs in its own child process next to a real redis-server; autocannon drives them one after
  * another from this process. See docs/bench.md. `--json` prints one JSON object on stdout instead.
  */
-import { request } from 'node:http';
-import autocannon from 'autocannon';
 import { startRedisServer } from '../local/redis-server.js';
 import { startService } from '../local/service-process.js';
 import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
+import { BODY, CONNECTIONS, measureLoad, WARMUP_SECONDS, type LoadFigures } from './support/load.js';
+import { postOnce } from './support/post-once.js';
 import { HASH_PATTERN } from '../services/worker/hash.js';
 
-const CONNECTIONS = 50;
-const WARMUP_SECONDS = 2;
-const BODY = JSON.stringify({ str: 'abcdefghijklmnopqrstuvwxyz012345' }); // a 32-character string
 const START_TIMEOUT_MS = 20_000;
 
-export interface ServerFigures {
+export interface ServerFigures extends LoadFigures {
   server: string;
-  /** Requests answered during the measured period (the warm-up is not counted). */
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
 }
 
 export interface Ratio {
@@ -93,39 +83,22 @@ function serverSpecs(redisUrl: string): ServerSpec[] {
   ];
 }
 
-// ---- processes: every server and redis-server is stopped at the end, on error and on Ctrl-C ----
+// ---- starting the servers: each is stopped at the end, on error and on Ctrl-C (support/cleanup.ts) ----
 
-/** One POST with the bench body on a fresh connection (no keep-alive socket left behind). */
-function postOnce(url: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      agent: false,
-      headers: { 'content-type': 'application/json' },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // keep the text, for the error message
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.end(BODY);
-  });
+/** One POST with the bench body; the answer's JSON, or its text when it is not JSON (for the message). */
+async function postBench(url: string): Promise<{ status: number; body: unknown }> {
+  const { status, text } = await postOnce(url, { json: BODY });
+  try {
+    return { status, body: JSON.parse(text) as unknown };
+  } catch {
+    return { status, body: text };
+  }
 }
 
 /** Retries until one answer is a 200 the spec accepts (the worker answers 503 until Redis is ready). */
 async function checkAnswers(spec: ServerSpec, url: string, deadline: number): Promise<void> {
   for (;;) {
-    const { status, body } = await postOnce(url);
+    const { status, body } = await postBench(url);
     if (status === 200 && spec.answers(body)) return;
     if (Date.now() > deadline) {
       throw new Error(`${spec.name} answered ${status} ${JSON.stringify(body)} to POST /`);
@@ -154,30 +127,9 @@ async function startServer(spec: ServerSpec): Promise<RunningServer> {
 
 // ---- measuring and reporting ----
 
-function drive(url: string, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-  });
-}
-
 async function measure(server: RunningServer, seconds: number): Promise<ServerFigures> {
-  process.stderr.write(`${server.spec.name}: ${WARMUP_SECONDS} s warm-up, then ${seconds} s measured\n`);
-  await drive(server.url, WARMUP_SECONDS);
-  const result = await drive(server.url, seconds);
-  return {
-    server: server.spec.name,
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
+  const { figures } = await measureLoad(server.spec.name, server.url, seconds);
+  return { server: server.spec.name, ...figures };
 }
 
 const rpsOf = (figures: ServerFigures[], name: string): number =>

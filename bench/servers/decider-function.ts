@@ -6,11 +6,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports.js';
+import { postOnce } from '../support/post-once.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What package.json's `main` names: the entry of every function, as deployed from the root. */
@@ -91,29 +91,15 @@ export interface DeciderAnswer {
 }
 
 /** One POST / on a fresh connection, as Cloud Scheduler sends it. */
-export function post(url: string, timeoutMs = 30_000): Promise<CallAnswer> {
-  return new Promise((resolve, reject) => {
-    const sentAt = performance.now();
-    const req = request(url, { method: 'POST', agent: false, timeout: timeoutMs });
-    req.on('timeout', () => req.destroy(new Error(`POST ${url} got no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        const answeredAt = performance.now();
-        let body: DeciderAnswer;
-        try {
-          body = JSON.parse(text) as DeciderAnswer;
-        } catch {
-          body = { error: { code: 'NOT_JSON', message: text.slice(0, 500) } };
-        }
-        resolve({ status: res.statusCode ?? 0, body, sentAt, answeredAt });
-      });
-    });
-    req.end();
-  });
+export async function post(url: string, timeoutMs = 30_000): Promise<CallAnswer> {
+  const { status, text, sentAt, answeredAt } = await postOnce(url, { timeoutMs });
+  let body: DeciderAnswer;
+  try {
+    body = JSON.parse(text) as DeciderAnswer;
+  } catch {
+    body = { error: { code: 'NOT_JSON', message: text.slice(0, 500) } };
+  }
+  return { status, body, sentAt, answeredAt };
 }
 
 export interface DeciderFunction {

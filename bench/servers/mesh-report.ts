@@ -2,17 +2,11 @@
  * The figures of `npm run bench:mesh` (bench/mesh.ts): what its `--json` prints, how they are summed up,
  * and the table it prints otherwise.
  */
+import type { LoadFigures } from '../support/load.js';
 import type { Subset } from './mesh-stack.js';
 
-export interface PathFigures {
+export interface PathFigures extends LoadFigures {
   path: 'direct' | 'mesh';
-  /** Requests answered during the measured period (the warm-up is not counted). */
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
   /** 2xx answers whose body was not `primary` (the upstream's name). */
   mismatches: number;
 }
