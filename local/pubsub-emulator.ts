@@ -1,6 +1,7 @@
 /**
  * The Pub/Sub emulator from the Google Cloud SDK (`cloud-pubsub-emulator`, Java) on 127.0.0.1, for the local
- * stack and the tests, plus the few REST calls a test needs (create a topic, a pull subscription, pull).
+ * stack and the tests, plus the few REST calls a test needs (create a topic, a pull subscription, pull);
+ * push subscriptions and REST publishing are in pubsub-emulator-admin.ts.
  *
  *   const emulator = await startPubSubEmulator();
  *   await createTopic(emulator, 'spillway-decisions');
@@ -175,10 +176,14 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
   return { host: `127.0.0.1:${port}`, port, projectId, process: child, stop };
 }
 
-/** Where the REST helpers below send their calls. */
+/** Where the REST helpers below (and those in pubsub-emulator-admin.ts) send their calls. */
 export type EmulatorAddress = Pick<PubSubEmulator, 'host' | 'projectId'>;
 
-async function rest(
+/**
+ * One call to the emulator's REST API under `v1/projects/PROJECT/`; answers the parsed JSON body and
+ * throws, with the emulator's answer, on any status but 2xx.
+ */
+export async function emulatorRest(
   emulator: EmulatorAddress,
   method: string,
   path: string,
@@ -196,7 +201,7 @@ async function rest(
 }
 
 export async function createTopic(emulator: EmulatorAddress, topic: string): Promise<void> {
-  await rest(emulator, 'PUT', `topics/${topic}`, {});
+  await emulatorRest(emulator, 'PUT', `topics/${topic}`, {});
 }
 
 export async function createPullSubscription(
@@ -205,7 +210,7 @@ export async function createPullSubscription(
   subscription: string,
   options: { ordered?: boolean; ackDeadlineSeconds?: number } = {},
 ): Promise<void> {
-  await rest(emulator, 'PUT', `subscriptions/${subscription}`, {
+  await emulatorRest(emulator, 'PUT', `subscriptions/${subscription}`, {
     topic: `projects/${emulator.projectId}/topics/${topic}`,
     enableMessageOrdering: options.ordered ?? false,
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
@@ -233,13 +238,13 @@ export async function pullMessages(
   subscription: string,
   maxMessages = 100,
 ): Promise<PulledMessage[]> {
-  const answer = (await rest(emulator, 'POST', `subscriptions/${subscription}:pull`, {
+  const answer = (await emulatorRest(emulator, 'POST', `subscriptions/${subscription}:pull`, {
     maxMessages,
     returnImmediately: true,
   })) as PullAnswer;
   const received = answer.receivedMessages ?? [];
   if (received.length > 0) {
-    await rest(emulator, 'POST', `subscriptions/${subscription}:acknowledge`, {
+    await emulatorRest(emulator, 'POST', `subscriptions/${subscription}:acknowledge`, {
       ackIds: received.map((r) => r.ackId),
     });
   }
