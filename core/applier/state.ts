@@ -1,0 +1,156 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { DecisionKind, ID_PATTERN, Limits } from '../decision/message.js';
+import { parseRfc3339 } from '../decision/rfc3339.js';
+import { validateWeights, WeightsSchema } from '../weights.js';
+
+/**
+ * Spillway's state on the VirtualService, in its own annotations (so `kubectl get vs -o yaml` shows it):
+ *   spillway.dev/last-applied — the last decision that changed something: id, kind, issuedAt, weights (the
+ *                               weights in force after it), reason, appliedAt
+ *   spillway.dev/override     — while an operator's override holds: weights, until, reason, id
+ *   spillway.dev/history      — the last HISTORY_LENGTH entries like last-applied, newest first: what the
+ *                               page shows, and the ids and times the applier de-duplicates against
+ */
+export const Annotation = {
+  LastApplied: 'spillway.dev/last-applied',
+  Override: 'spillway.dev/override',
+  History: 'spillway.dev/history',
+} as const;
+
+export const ANNOTATION_PREFIX = 'spillway.dev/';
+
+/** How many applied decisions `spillway.dev/history` keeps. */
+export const HISTORY_LENGTH = 20;
+
+const DateTime = Type.String({ format: 'date-time' });
+const Kind = Type.Union([
+  Type.Literal(DecisionKind.Auto),
+  Type.Literal(DecisionKind.Override),
+  Type.Literal(DecisionKind.Release),
+]);
+
+export const AppliedEntrySchema = Type.Object(
+  {
+    id: Type.String({ pattern: ID_PATTERN }),
+    kind: Kind,
+    issuedAt: DateTime,
+    weights: WeightsSchema,
+    reason: Type.String({ maxLength: Limits.reasonLength }),
+    appliedAt: DateTime,
+  },
+  { additionalProperties: false },
+);
+export type AppliedEntry = Static<typeof AppliedEntrySchema>;
+
+export const OverrideStateSchema = Type.Object(
+  {
+    weights: WeightsSchema,
+    until: DateTime,
+    reason: Type.String({ maxLength: Limits.reasonLength }),
+    id: Type.String({ pattern: ID_PATTERN }),
+  },
+  { additionalProperties: false },
+);
+export type OverrideState = Static<typeof OverrideStateSchema>;
+
+const HistorySchema = Type.Array(AppliedEntrySchema, { maxItems: HISTORY_LENGTH });
+
+/** What the annotations hold, read leniently: a damaged annotation is reported, not fatal. */
+export type SpillwayState = {
+  lastApplied?: AppliedEntry;
+  override?: OverrideState;
+  /** Newest first. */
+  history: AppliedEntry[];
+  /** One line per annotation that could not be read (it is treated as absent and rewritten on the next write). */
+  problems: string[];
+};
+
+function readJson<T>(
+  annotations: Readonly<Record<string, string>>,
+  key: string,
+  check: (value: unknown) => value is T,
+  describe: (value: unknown) => string,
+  problems: string[],
+): T | undefined {
+  const text = annotations[key];
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    problems.push(`annotation ${key} is not JSON; it is ignored and will be rewritten`);
+    return undefined;
+  }
+  if (check(value)) return value;
+  problems.push(`annotation ${key} is not valid (${describe(value)}); it is ignored and will be rewritten`);
+  return undefined;
+}
+
+function firstError(schema: TSchema, value: unknown): string {
+  const error = Value.Errors(schema, value)[0];
+  return error === undefined ? 'invalid' : `${error.instancePath || '/'} ${error.message}`;
+}
+
+/** The semantic checks a schema cannot state: weights sum to 100, dates are real RFC 3339 instants. */
+function entryOk(entry: AppliedEntry): boolean {
+  return (
+    validateWeights(entry.weights) === undefined &&
+    parseRfc3339(entry.issuedAt) !== undefined &&
+    parseRfc3339(entry.appliedAt) !== undefined
+  );
+}
+
+const isEntry = (v: unknown): v is AppliedEntry => Value.Check(AppliedEntrySchema, v) && entryOk(v);
+const isOverride = (v: unknown): v is OverrideState =>
+  Value.Check(OverrideStateSchema, v) &&
+  validateWeights(v.weights) === undefined &&
+  parseRfc3339(v.until) !== undefined;
+const isHistory = (v: unknown): v is AppliedEntry[] => Value.Check(HistorySchema, v) && v.every(entryOk);
+
+/** Reads Spillway's annotations of a VirtualService (`metadata.annotations`, possibly absent). */
+export function readState(annotations: Readonly<Record<string, string>> | undefined): SpillwayState {
+  const all = annotations ?? {};
+  const problems: string[] = [];
+  const lastApplied = readJson(
+    all,
+    Annotation.LastApplied,
+    isEntry,
+    (v) => (Value.Check(AppliedEntrySchema, v) ? 'bad weights or date' : firstError(AppliedEntrySchema, v)),
+    problems,
+  );
+  const override = readJson(
+    all,
+    Annotation.Override,
+    isOverride,
+    (v) => (Value.Check(OverrideStateSchema, v) ? 'bad weights or date' : firstError(OverrideStateSchema, v)),
+    problems,
+  );
+  const history =
+    readJson(
+      all,
+      Annotation.History,
+      isHistory,
+      (v) => (Value.Check(HistorySchema, v) ? 'bad weights or date' : firstError(HistorySchema, v)),
+      problems,
+    ) ?? [];
+  return {
+    ...(lastApplied === undefined ? {} : { lastApplied }),
+    ...(override === undefined ? {} : { override }),
+    history,
+    problems,
+  };
+}
+
+/** The annotation values to write for a state (`null` removes the annotation). */
+export function stateAnnotations(state: {
+  lastApplied: AppliedEntry;
+  override?: OverrideState | undefined;
+  history: readonly AppliedEntry[];
+}): Record<string, string | null> {
+  return {
+    [Annotation.LastApplied]: JSON.stringify(state.lastApplied),
+    [Annotation.Override]: state.override === undefined ? null : JSON.stringify(state.override),
+    [Annotation.History]: JSON.stringify(state.history.slice(0, HISTORY_LENGTH)),
+  };
+}
