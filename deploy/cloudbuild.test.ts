@@ -28,6 +28,7 @@ import {
 import { gcloudRejects, inBatches, leadingWords } from './support/gcloud.js';
 import { parseYamlDocuments, readText, root, type KubeObject } from './support/repo.js';
 import { validationProblems } from './support/schemas.js';
+import { loadApplierConfig } from '../functions/applier/config.js';
 import { loadDeciderConfig } from '../functions/decider/load-config.js';
 import { containersOf, deploymentsOf } from './support/workloads.js';
 
@@ -316,10 +317,19 @@ describe('cloudbuild.yaml', () => {
           assert.ok(args.includes('--retry'), 'failed deliveries are retried');
           assert.equal(flagValue(args, '--service-account'), sa('_APPLIER_SA'));
           assert.equal(flagValue(args, '--trigger-service-account'), sa('_TRIGGER_SA'));
-          assert.match(
-            String(env['SPILLWAY_TARGET_CLUSTERS']),
-            /^projects\/.+\/clusters\/.+,projects\/.+\/clusters\/.+$/,
+          // The applier's own config loader accepts this environment: both clusters of the build.
+          const applier = loadApplierConfig(env as Record<string, string>);
+          assert.ok(applier.clusters.type === 'gke');
+          assert.deepEqual(
+            applier.clusters.clusters.map((c) => [c.location, c.name]),
+            [
+              [v('_PRIMARY_LOCATION'), v('_PRIMARY_CLUSTER')],
+              [v('_BURST_LOCATION'), v('_BURST_CLUSTER')],
+            ],
           );
+          assert.deepEqual(applier.virtualServices, [
+            { namespace: 'default', virtualService: 'worker-virtual-service' },
+          ]);
         }
       }
       const invokers = (calls.get('fresh') ?? []).filter((c) =>

@@ -12,9 +12,9 @@ import { stringify } from 'yaml';
 import { startListening } from '../../local/child-process.js';
 import { freePort } from '../../local/ports.js';
 import { startPrometheus } from '../../local/prometheus-server.js';
+import { capturingLogger } from '../../local/test-support/capture-logs.js';
 import { rateQuery } from './test-support/request-counter.js';
 import {
-  capturingLogger,
   driveRate,
   newTopic,
   pullExactly,
@@ -60,7 +60,7 @@ const prometheusTarget = (virtualService: string, service: string, extra: Record
 describe('threshold: the codelab’s behaviour through Pub/Sub', () => {
   test('above high → one decision to burst; unchanged → nothing; between → nothing; below low → back to primary', async () => {
     const topic = await newTopic(stack, 'cycle');
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
       policyFile('cycle', { topic, targets: [prometheusTarget('worker-virtual-service', 'cycle-service')] }),
       logger,
@@ -140,7 +140,7 @@ describe('failures hold (or act as configured) and publish nothing unasked', () 
     const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
     stack.counter.setRate('nan-service', NaN);
     await driveRate(stack, 'steady-service', 30);
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
       policyFile('failures', {
         topic,
@@ -211,7 +211,7 @@ describe('the loop inside one call', () => {
   test('every 2 s for 6 s: 3 ticks, one decision published, the call ends before the timeout', async () => {
     const topic = await newTopic(stack, 'loop');
     await driveRate(stack, 'loop-service', 25);
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
       policyFile(
         'loop',

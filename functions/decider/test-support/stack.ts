@@ -5,11 +5,10 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pino } from 'pino';
-import { loggerOptions, type Logger } from '../../../core/logger.js';
+import type { Logger } from '../../../core/logger.js';
 import { decodeDecision } from '../../../core/decision/codec.js';
 import type { DecisionMessage } from '../../../core/decision/message.js';
 import { startPrometheus, type PrometheusServer } from '../../../local/prometheus-server.js';
@@ -96,19 +95,6 @@ export async function pullExactly(
     if (!decoded.ok) throw new Error(`a published message is not a valid decision: ${decoded.reason}`);
     return { raw, message: decoded.message };
   });
-}
-
-/** A logger whose JSON lines the test can read. */
-export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino(loggerOptions({ service: 'decider', level: 'info' }), sink), lines: () => lines };
 }
 
 export interface ServedDecider {
