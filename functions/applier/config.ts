@@ -13,6 +13,9 @@ import { parseGkeClusters, type GkeCluster } from './gke/cluster-name.js';
  * SPILLWAY_KUBECONFIG (the local stack, tests) — exactly one of the two. A shell's KUBECONFIG is never read:
  * the applier must not write to whatever cluster a terminal happens to point at.
  */
+const DEFAULT_VIRTUAL_SERVICES = 'default/worker-virtual-service';
+const DEFAULT_API_TIMEOUT = '10s';
+
 export const ApplierEnvSchema = Type.Object({
   SPILLWAY_TARGET_CLUSTERS: Type.Optional(
     Type.String({ description: 'comma-separated projects/P/locations/L/clusters/N' }),
@@ -27,14 +30,14 @@ export const ApplierEnvSchema = Type.Object({
     }),
   ),
   SPILLWAY_VIRTUAL_SERVICES: Type.String({
-    default: 'default/worker-virtual-service',
+    default: DEFAULT_VIRTUAL_SERVICES,
     description: 'comma-separated namespace/name of the VirtualServices the applier may change',
   }),
   SPILLWAY_ROUTE: Type.Optional(
     Type.String({ pattern: '^[^\\s]{1,253}$', description: 'an http route name' }),
   ),
   SPILLWAY_CONFLICT_RETRIES: Type.Integer({ minimum: 0, maximum: 20, default: 5 }),
-  SPILLWAY_API_TIMEOUT: Type.String({ default: '10s', description: DURATION_HINT }),
+  SPILLWAY_API_TIMEOUT: Type.String({ default: DEFAULT_API_TIMEOUT, description: DURATION_HINT }),
   LOG_LEVEL: LogLevelSchema,
 });
 type ApplierEnv = Static<typeof ApplierEnvSchema>;
@@ -70,12 +73,23 @@ function parseTargets(text: string): { ok: true; targets: Target[] } | { ok: fal
 
 /** Reads and checks the applier's environment; throws a ConfigError naming every bad variable. */
 export function loadApplierConfig(env: Environment): ApplierConfig {
-  const raw: ApplierEnv = loadConfig('applier', ApplierEnvSchema, blankAsUnset(env));
+  const given = blankAsUnset(env);
   const problems: ConfigProblem[] = [];
+  let typed: ApplierEnv | undefined;
+  try {
+    typed = loadConfig('applier', ApplierEnvSchema, given);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  // The checks below run on the text as given, so one message names every bad variable.
+  const reported = new Set(problems.map((p) => p.variable));
+  const text = (name: keyof ApplierEnv): string | undefined => (reported.has(name) ? undefined : given[name]);
 
   let clusters: ClusterTargets | undefined;
-  const gke = raw.SPILLWAY_TARGET_CLUSTERS;
-  const kubeconfig = raw.SPILLWAY_KUBECONFIG;
+  const gke = text('SPILLWAY_TARGET_CLUSTERS');
+  const kubeconfig = text('SPILLWAY_KUBECONFIG');
+  const contexts = text('SPILLWAY_KUBE_CONTEXTS');
   if (gke !== undefined && kubeconfig !== undefined) {
     problems.push(
       problem(
@@ -87,12 +101,15 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
     const parsed = parseGkeClusters(gke);
     if (parsed.ok) clusters = { type: 'gke', clusters: parsed.clusters };
     else problems.push(problem('SPILLWAY_TARGET_CLUSTERS', `${parsed.reason} (got ${JSON.stringify(gke)})`));
-    if (raw.SPILLWAY_KUBE_CONTEXTS !== undefined)
+    if (contexts !== undefined)
       problems.push(problem('SPILLWAY_KUBE_CONTEXTS', 'applies to SPILLWAY_KUBECONFIG only'));
   } else if (kubeconfig !== undefined) {
-    const contexts = raw.SPILLWAY_KUBE_CONTEXTS?.split(',');
-    clusters = { type: 'kubeconfig', path: kubeconfig, ...(contexts === undefined ? {} : { contexts }) };
-  } else {
+    clusters = {
+      type: 'kubeconfig',
+      path: kubeconfig,
+      ...(contexts === undefined ? {} : { contexts: contexts.split(',') }),
+    };
+  } else if (!reported.has('SPILLWAY_TARGET_CLUSTERS') && !reported.has('SPILLWAY_KUBECONFIG')) {
     problems.push(
       problem(
         'SPILLWAY_TARGET_CLUSTERS',
@@ -101,28 +118,40 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
     );
   }
 
-  const targets = parseTargets(raw.SPILLWAY_VIRTUAL_SERVICES);
-  if (!targets.ok) problems.push(problem('SPILLWAY_VIRTUAL_SERVICES', targets.reason));
+  const targetsText =
+    text('SPILLWAY_VIRTUAL_SERVICES') ??
+    (reported.has('SPILLWAY_VIRTUAL_SERVICES') ? undefined : DEFAULT_VIRTUAL_SERVICES);
+  const targets = targetsText === undefined ? undefined : parseTargets(targetsText);
+  if (targets !== undefined && !targets.ok)
+    problems.push(problem('SPILLWAY_VIRTUAL_SERVICES', targets.reason));
 
-  const timeout = parseDuration(raw.SPILLWAY_API_TIMEOUT);
-  if (!timeout.ok || timeout.seconds < 1 || timeout.seconds > 300)
+  const timeoutText =
+    text('SPILLWAY_API_TIMEOUT') ?? (reported.has('SPILLWAY_API_TIMEOUT') ? undefined : DEFAULT_API_TIMEOUT);
+  const timeout = timeoutText === undefined ? undefined : parseDuration(timeoutText);
+  if (timeout !== undefined && (!timeout.ok || timeout.seconds < 1 || timeout.seconds > 300))
     problems.push(
       problem(
         'SPILLWAY_API_TIMEOUT',
-        `must be a duration from 1s to 5m, like 10s (got ${JSON.stringify(raw.SPILLWAY_API_TIMEOUT)})`,
+        `must be a duration from 1s to 5m, like 10s (got ${JSON.stringify(timeoutText)})`,
       ),
     );
 
-  const [first, ...rest] = targets.ok ? targets.targets : [];
-  if (problems.length > 0 || clusters === undefined || first === undefined || !timeout.ok)
+  const [first, ...rest] = targets?.ok === true ? targets.targets : [];
+  if (
+    problems.length > 0 ||
+    typed === undefined ||
+    clusters === undefined ||
+    first === undefined ||
+    timeout?.ok !== true
+  )
     throw new ConfigError('applier', problems);
   return {
     clusters,
     virtualServices: [first, ...rest],
-    ...(raw.SPILLWAY_ROUTE === undefined ? {} : { route: raw.SPILLWAY_ROUTE }),
-    conflictRetries: raw.SPILLWAY_CONFLICT_RETRIES,
+    ...(typed.SPILLWAY_ROUTE === undefined ? {} : { route: typed.SPILLWAY_ROUTE }),
+    conflictRetries: typed.SPILLWAY_CONFLICT_RETRIES,
     apiTimeoutMs: timeout.seconds * 1000,
-    logLevel: raw.LOG_LEVEL,
+    logLevel: typed.LOG_LEVEL,
   };
 }
 

@@ -82,7 +82,8 @@ export function classify(cluster: string, call: string, err: unknown): KubeApiEr
   if (err instanceof ApiException) {
     const status = Number(err.code);
     const detail = statusMessage(err.body) ?? `HTTP ${status}`;
-    const transient = status === 429 || status >= 500;
+    // 401: a token that expired on the way may pass with a fresh one on the next delivery.
+    const transient = status === 401 || status === 429 || status >= 500;
     return new KubeApiError(`${cluster}: ${call} answered ${status}: ${detail}`, transient, status);
   }
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
