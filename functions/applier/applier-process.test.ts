@@ -4,14 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startListening } from '../../local/child-process.js';
 import { createTopic } from '../../local/pubsub-emulator.js';
 import { createPushSubscription, pushEndpointFor } from '../../local/pubsub-emulator-admin.js';
 import { freePort } from '../../local/ports.js';
 import { gcloudPublish } from '../../local/test-support/gcloud-publish.js';
+import { runToExit } from '../../local/test-support/run-to-exit.js';
 import { until } from '../../local/test-support/wait.js';
 import { Annotation } from '../../core/applier/state.js';
 import { readVirtualService, startApplierStack, weightsOf, type ApplierStack } from './test-support/stack.js';
@@ -97,20 +96,20 @@ describe('functions-framework --target=apply', () => {
   });
 
   test('a bad setting stops the process at start-up with a message naming it', async () => {
-    const child = spawn(process.execPath, [main, `--source=${source}`, `--port=${await freePort()}`], {
-      env: {
+    const { code, output } = await runToExit(
+      process.execPath,
+      [main, `--source=${source}`, `--port=${await freePort()}`],
+      {
         ...baseEnv(),
         SPILLWAY_TARGET_CLUSTERS: 'projects/p/clusters/c',
         SPILLWAY_CONFLICT_RETRIES: 'many',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    );
     assert.equal(code, 2, output);
     assert.match(output, /"severity":"CRITICAL"/);
-    assert.match(output, /invalid applier configuration: SPILLWAY_CONFLICT_RETRIES must be an integer/);
+    assert.match(
+      output,
+      /invalid applier configuration: SPILLWAY_CONFLICT_RETRIES must be an integer.*SPILLWAY_TARGET_CLUSTERS /,
+    );
   });
 });

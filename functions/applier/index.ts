@@ -11,8 +11,8 @@
  * pass (a cluster unreachable, 5xx, conflicts that went on) throws, so Pub/Sub delivers it again.
  */
 import { cloudEvent } from '@google-cloud/functions-framework';
-import { ConfigError } from '../../core/errors.js';
-import { createLogger, LogLevels, type LogLevel } from '../../core/logger.js';
+import { createLogger } from '../../core/logger.js';
+import { bootLogger, loadAtStartWhenServed } from '../boot.js';
 import { createApplier, type Applier } from './applier.js';
 import { applierHandler } from './handler.js';
 import { clusterApis } from './cluster-apis.js';
@@ -21,10 +21,7 @@ import { formatTarget } from '../../core/decision/message.js';
 
 export const ENTRY_POINT = 'apply';
 
-const bootLevel: LogLevel = (LogLevels as readonly string[]).includes(process.env['LOG_LEVEL'] ?? '')
-  ? (process.env['LOG_LEVEL'] as LogLevel)
-  : 'info';
-const bootLogger = createLogger({ service: 'applier', level: bootLevel });
+const boot = bootLogger('applier');
 
 let applier: Applier | undefined;
 
@@ -47,17 +44,6 @@ function getApplier(): Applier {
   return applier;
 }
 
-if (process.env['FUNCTION_TARGET'] === ENTRY_POINT) {
-  try {
-    getApplier();
-  } catch (err) {
-    const code = err instanceof ConfigError ? err.code : 'CONFIG_INVALID';
-    bootLogger.fatal(
-      { code, ...(err instanceof ConfigError ? { problems: err.problems } : {}) },
-      (err as Error).message,
-    );
-    process.exit(2);
-  }
-}
+loadAtStartWhenServed(ENTRY_POINT, getApplier, boot);
 
 cloudEvent(ENTRY_POINT, applierHandler(getApplier));

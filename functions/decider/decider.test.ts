@@ -1,7 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +11,7 @@ import { startListening } from '../../local/child-process.js';
 import { freePort } from '../../local/ports.js';
 import { startPrometheus } from '../../local/prometheus-server.js';
 import { capturingLogger } from '../../local/test-support/capture-logs.js';
+import { runToExit } from '../../local/test-support/run-to-exit.js';
 import { rateQuery } from './test-support/request-counter.js';
 import {
   driveRate,
@@ -301,14 +300,15 @@ describe('the function as Cloud Run starts it: functions-framework with FUNCTION
   });
 
   test('a bad setting stops the process at start-up with a message naming it', async () => {
-    const child = spawn(process.execPath, [main, `--source=${source}`, `--port=${await freePort()}`], {
-      env: { ...baseEnv(), SPILLWAY_RUN_FOR: '10', PROMETHEUS_URL: 'prometheus:9090' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, output } = await runToExit(
+      process.execPath,
+      [main, `--source=${source}`, `--port=${await freePort()}`],
+      {
+        ...baseEnv(),
+        SPILLWAY_RUN_FOR: '10',
+        PROMETHEUS_URL: 'prometheus:9090',
+      },
+    );
     assert.equal(code, 2, output);
     assert.match(output, /"severity":"CRITICAL"/);
     assert.match(

@@ -7,18 +7,15 @@
  * functions/index.ts serving another function) on the first call, which answers 500 with that message.
  */
 import { http } from '@google-cloud/functions-framework';
-import { ConfigError } from '../../core/errors.js';
-import { createLogger, LogLevels, type LogLevel } from '../../core/logger.js';
+import { createLogger } from '../../core/logger.js';
+import { bootLogger, loadAtStartWhenServed } from '../boot.js';
 import { createDecider, type Decider } from './decider.js';
 import { deciderHandler } from './handler.js';
 import { loadDeciderConfig } from './load-config.js';
 
 export const ENTRY_POINT = 'decide';
 
-const bootLevel: LogLevel = (LogLevels as readonly string[]).includes(process.env['LOG_LEVEL'] ?? '')
-  ? (process.env['LOG_LEVEL'] as LogLevel)
-  : 'info';
-const bootLogger = createLogger({ service: 'decider', level: bootLevel });
+const boot = bootLogger('decider');
 
 let decider: Decider | undefined;
 
@@ -44,14 +41,6 @@ function getDecider(): Decider {
   return decider;
 }
 
-if (process.env['FUNCTION_TARGET'] === ENTRY_POINT) {
-  try {
-    getDecider();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    bootLogger.fatal({ code: err.code, problems: err.problems }, err.message);
-    process.exit(2);
-  }
-}
+loadAtStartWhenServed(ENTRY_POINT, getDecider, boot);
 
-http(ENTRY_POINT, deciderHandler(getDecider, bootLogger));
+http(ENTRY_POINT, deciderHandler(getDecider, boot));

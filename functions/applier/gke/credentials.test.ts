@@ -23,7 +23,13 @@ import type { AccessTokenSource } from './access-token.js';
 import { parseGkeCluster, type GkeCluster } from './cluster-name.js';
 import { createGkeCredentials } from './credentials.js';
 import { startFakeContainerApi, type FakeContainerApi } from './test-support/fake-container-api.js';
-import { frontCertPem, otherCertPem, startTlsFront, type TlsFront } from './test-support/tls-front.js';
+import {
+  frontCertPem,
+  otherCertPem,
+  startTlsFront,
+  UNAUTHORIZED_STATUS,
+  type TlsFront,
+} from './test-support/tls-front.js';
 
 const vsTarget = {
   group: 'networking.istio.io',
@@ -176,15 +182,7 @@ describe('createGkeCredentials', () => {
       );
       const bare = await httpsGet(front.endpoint, SeedVsPath, frontCertPem);
       assert.equal(bare.status, 401);
-      assert.deepEqual(JSON.parse(bare.body), {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'Unauthorized',
-        reason: 'Unauthorized',
-        code: 401,
-      });
+      assert.deepEqual(JSON.parse(bare.body), UNAUTHORIZED_STATUS);
     });
 
     test('a CA that did not sign the front certificate fails TLS; nothing reaches the control plane', async () => {

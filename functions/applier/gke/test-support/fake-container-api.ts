@@ -4,7 +4,7 @@
  * bearer token and counts calls; errors come in the API's JSON error shape.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../../../local/test-support/listen-loopback.js';
 
 export interface FakeContainerApiOptions {
   readonly acceptToken: (token: string) => boolean;
@@ -90,14 +90,7 @@ export async function startFakeContainerApi(options: FakeContainerApiOptions): P
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     set: (name, answer) => answers.set(name, answer),

@@ -12,7 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../../../local/test-support/listen-loopback.js';
 
 const here = new URL('.', import.meta.url);
 /** The front's certificate (PEM); it is its own CA. */
@@ -38,7 +38,8 @@ export interface TlsFront {
   close(): Promise<void>;
 }
 
-const unauthorized = JSON.stringify({
+/** The Status body kube-apiserver answers a request without valid credentials with. */
+export const UNAUTHORIZED_STATUS = {
   kind: 'Status',
   apiVersion: 'v1',
   metadata: {},
@@ -46,7 +47,8 @@ const unauthorized = JSON.stringify({
   message: 'Unauthorized',
   reason: 'Unauthorized',
   code: 401,
-});
+} as const;
+const unauthorized = JSON.stringify(UNAUTHORIZED_STATUS);
 
 /** Connection-level headers stay on their own hop. */
 function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -98,14 +100,7 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
   };
 
   const server = createServer({ cert: frontCertPem, key: frontKeyPem }, handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `127.0.0.1:${port}`,
     tokensSeen,
