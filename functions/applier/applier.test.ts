@@ -19,7 +19,7 @@ import {
   type ServedApplier,
 } from './test-support/stack.js';
 
-const names = ['auto', 'dup', 'order', 'override', 'release', 'gcloud'] as const;
+const names = ['auto', 'dup', 'order', 'override', 'release', 'gcloud', 'eventarc'] as const;
 const targets = Object.fromEntries(
   names.map((n) => [n, { namespace: 'default', virtualService: `vs-${n}` }]),
 ) as Record<(typeof names)[number], Target>;
@@ -243,5 +243,36 @@ describe('the applier, pushed to by the Pub/Sub emulator, against the local cont
       'until = publish time + ttl',
     );
     assert.match(state.id, /^operator-\d{13}-\d+$/, 'named after the Pub/Sub message and its publish time');
+  });
+
+  test('an Eventarc delivery (a binary-mode CloudEvent, as on Cloud Run) is applied the same way', async () => {
+    const m = auto(targets.eventarc, 100);
+    const encoded = encodeDecision(m);
+    const answer = await fetch(applier.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+        'ce-source': '//pubsub.googleapis.com/projects/spillway-test/topics/spillway-decisions',
+        'ce-id': '9001',
+        'ce-time': new Date().toISOString(),
+      },
+      body: JSON.stringify({
+        message: {
+          data: encoded.data.toString('base64'),
+          attributes: encoded.attributes,
+          messageId: '9001',
+          publishTime: new Date().toISOString(),
+        },
+        subscription: 'projects/spillway-test/subscriptions/eventarc-trigger',
+      }),
+    });
+    assert.ok(answer.status >= 200 && answer.status < 300, `answered ${answer.status}`);
+    assert.equal(outcome(await resultFor(m.id)), 'applied');
+    assert.deepEqual(weightsOf(await readVirtualService(stack.controlPlane, targets.eventarc)), {
+      primary: 0,
+      burst: 100,
+    });
   });
 });
