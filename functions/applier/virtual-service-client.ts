@@ -106,7 +106,17 @@ export function virtualServiceApi(
   timeoutMs: number,
 ): VirtualServiceApi {
   const timeout = { middleware: [timeoutMiddleware(timeoutMs)], middlewareMergeStrategy: 'append' as const };
-  const api = async (): Promise<CustomObjectsApi> => (await kubeConfig()).makeApiClient(CustomObjectsApi);
+  // One client per KubeConfig: a kubeconfig file's is reused, a GKE cluster's is new with every token.
+  const clients = new WeakMap<KubeConfig, CustomObjectsApi>();
+  const api = async (): Promise<CustomObjectsApi> => {
+    const kc = await kubeConfig();
+    let client = clients.get(kc);
+    if (client === undefined) {
+      client = kc.makeApiClient(CustomObjectsApi);
+      clients.set(kc, client);
+    }
+    return client;
+  };
   const where = (t: Target) => `virtualservices/${t.virtualService} in namespace ${t.namespace}`;
   return {
     cluster,
