@@ -1,16 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertSpread as assertSpreadOf, assertUsageErrors } from './support/bench-assertions.js';
 import { runBench } from './support/run-bench.js';
 import type { DeciderBenchReport, DeliveryCounts, Spread } from './servers/decider-report.js';
 
-/** Runs `bench/decider.ts` with `args` and `env`; resolves with its exit code and output. */
-
-function assertSpread(name: string, s: Spread, n: number): void {
-  assert.equal(s.n, n, `${name}: ${s.n} samples, expected ${n}`);
-  for (const key of ['min', 'p50', 'p99', 'max'] as const)
-    assert.ok(Number.isFinite(s[key]), `${name}.${key} is ${s[key]}`);
-  assert.ok(s.min <= s.p50 && s.p50 <= s.p99 && s.p99 <= s.max, `${name} is not ordered`);
-}
+const assertSpread = (name: string, s: Spread, n: number): void => assertSpreadOf(name, s, n, ['p50', 'p99']);
 
 function assertDelivered(name: string, c: DeliveryCounts, calls: number, publish: number): void {
   assert.deepEqual(
@@ -90,19 +84,14 @@ describe('bench:decider', () => {
   );
 
   test('bad counts and unknown flags exit 2 with the reason and the usage, starting nothing', async () => {
-    for (const [args, env, reason] of [
-      [['--json'], { BENCH_TICKS: '0' }, /BENCH_TICKS must be a whole number >= 1 \(got "0"\)/],
-      [[], { BENCH_COLD_STARTS: 'five' }, /BENCH_COLD_STARTS must be a whole number >= 1 \(got "five"\)/],
-      [['--fast'], {}, /unknown argument\(s\): --fast/],
-    ] as const) {
-      const { code, stdout, stderr } = await runBench('decider.ts', [...args], env);
-      assert.equal(code, 2, stderr);
-      assert.match(stderr, reason);
-      assert.match(stderr, /usage: npm run bench:decider/);
-      assert.equal(stdout, '');
-    }
-    const help = await runBench('decider.ts', ['--help'], {});
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /BENCH_COLD_STARTS \(default 5\), BENCH_TICKS \(default 50\)/);
+    await assertUsageErrors(
+      'decider.ts',
+      [
+        [['--json'], { BENCH_TICKS: '0' }, /BENCH_TICKS must be a whole number >= 1 \(got "0"\)/],
+        [[], { BENCH_COLD_STARTS: 'five' }, /BENCH_COLD_STARTS must be a whole number >= 1 \(got "five"\)/],
+        [['--fast'], {}, /unknown argument\(s\): --fast/],
+      ],
+      /BENCH_COLD_STARTS \(default 5\), BENCH_TICKS \(default 50\)/,
+    );
   });
 });

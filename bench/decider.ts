@@ -8,8 +8,9 @@
  * `--json` prints one JSON object on stdout; progress goes to stderr.
  */
 import { sleep } from '../local/test-support/wait.js';
-import { cleanup, defer, installSignalHandlers, isStopping } from './support/cleanup.js';
-import { build, post, staleBuildFiles, startDeciderFunction } from './servers/decider-function.js';
+import { defer } from './support/cleanup.js';
+import { runFunctionBench, type Progress } from './support/function-bench.js';
+import { post, startDeciderFunction } from './servers/decider-function.js';
 import {
   countsProblems,
   DecisionTally,
@@ -35,30 +36,11 @@ import {
   WARMUP_CALLS,
 } from './servers/decider-warm.js';
 
-const USAGE = `usage: npm run bench:decider [-- --json] [-- --no-build]
-  --json      print one JSON object on stdout (progress goes to stderr)
-  --no-build  measure dist/ as it is, even when it is older than the source
-environment: BENCH_COLD_STARTS (default 5), BENCH_TICKS (default 50)`;
-
-class UsageError extends Error {}
-
-// ---- everything started is stopped at the end, on error and on Ctrl-C (as bench/worker.ts does) ----
-
-installSignalHandlers();
-const progress = (text: string): void => void process.stderr.write(`${text}\n`);
-
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name] ?? String(fallback);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${name} must be a whole number >= 1 (got ${JSON.stringify(raw)})`);
-  return n;
-}
-
 /** Spawns the function `n` times; each first POST / publishes (a new instance, the rate above high). */
 async function measureColdStarts(
   stack: BenchStack,
   n: number,
+  progress: Progress,
 ): Promise<{ runs: ColdStartRun[]; tally: DecisionTally }> {
   const runs: ColdStartRun[] = [];
   const tally = new DecisionTally();
@@ -84,30 +66,14 @@ async function measureColdStarts(
   return { runs, tally };
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (args.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const unknown = args.filter((a) => a !== '--json' && a !== '--no-build');
-  if (unknown.length > 0) throw new UsageError(`unknown argument(s): ${unknown.join(' ')}`);
-  const coldStarts = countFromEnv('BENCH_COLD_STARTS', 5);
-  const ticks = countFromEnv('BENCH_TICKS', 50);
-  process.env['METADATA_SERVER_DETECTION'] = 'none'; // the GCP libraries must not look for a metadata server
-
-  const stale = staleBuildFiles();
-  if (stale.length > 0 && args.includes('--no-build')) {
-    progress(`warning: dist/ is older than ${stale.length} source file(s) (${stale[0]}…); measured as it is`);
-  } else if (stale.length > 0) {
-    progress(`dist/ is older than ${stale.length} source file(s) (${stale[0]}…): npm run build`);
-    await build();
-  }
-
+async function measure(
+  { coldStarts, ticks }: { coldStarts: number; ticks: number },
+  progress: Progress,
+): Promise<DeciderBenchReport> {
   progress('starting the counter target, Prometheus and the Pub/Sub emulator');
   const stack = await startBenchStack(defer);
   await stack.setSide('high');
-  const cold = await measureColdStarts(stack, coldStarts);
+  const cold = await measureColdStarts(stack, coldStarts, progress);
   const warm = await measureWarm(stack, ticks, defer, progress);
 
   const { receiver } = stack;
@@ -117,7 +83,7 @@ async function main(): Promise<number> {
   const counted = (tally: DecisionTally, topic: string) =>
     tally.counts(receiver.count(readerOf(topic), tally.ids));
   const bareSum = spread(warm.bareQuery).p50 + spread(warm.barePublish).p50;
-  const report: DeciderBenchReport = {
+  return {
     settings: {
       coldStarts,
       ticks,
@@ -162,20 +128,12 @@ async function main(): Promise<number> {
       invalidMessages: receiver.invalid(),
     },
   };
-  process.stdout.write(args.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
-  const problems = countsProblems(report);
-  for (const problem of problems) progress(`problem: ${problem}`);
-  return problems.length === 0 ? 0 : 1; // a miscount makes the figures meaningless; a slow figure does not
 }
 
-try {
-  process.exitCode = await main();
-} catch (err) {
-  // After Ctrl-C the steps still running fail on what was stopped under them: not worth a message.
-  if (!isStopping())
-    process.stderr.write(`bench:decider failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
-} finally {
-  await cleanup();
-}
+await runFunctionBench({
+  name: 'decider',
+  counts: { coldStarts: ['BENCH_COLD_STARTS', 5], ticks: ['BENCH_TICKS', 50] },
+  measure,
+  formatReport,
+  countsProblems,
+});

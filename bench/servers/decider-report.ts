@@ -2,21 +2,13 @@
  * What `npm run bench:decider` reports (its `--json` object) and how it prints it as a table.
  * Every duration is in milliseconds, every memory figure in MiB (1 MiB = 1024 KiB of VmRSS).
  */
+import { fixed, minP50MaxTable, table } from '../support/report-table.js';
+import { spread as spreadOf, type Spread as SpreadOf } from '../support/spread.js';
 
-/** The spread of some samples (nearest rank; with few samples p99 is the largest). NaN (JSON null) when n = 0. */
-export interface Spread {
-  n: number;
-  min: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+/** The spread of some samples: n, min, p50, p99, max (with few samples p99 is the largest). */
+export type Spread = SpreadOf<'p50' | 'p99'>;
 
-export function spread(values: readonly number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (q: number): number => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  return { n: sorted.length, min: sorted[0] ?? NaN, p50: rank(0.5), p99: rank(0.99), max: rank(1) };
-}
+export const spread = (values: readonly number[]): Spread => spreadOf(values, { p50: 0.5, p99: 0.99 });
 
 /** One cold start: spawn → port accepting connections → first answer of POST / (first tick included). */
 export interface ColdStartRun {
@@ -116,20 +108,7 @@ export function countsProblems(report: DeciderBenchReport): string[] {
   return problems;
 }
 
-const fixed = (n: number, digits = 1): string =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : '-';
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(head), ...rows.map(line)];
-}
-
 const p50p99 = (label: string, s: Spread): string[] => [label, String(s.n), fixed(s.p50), fixed(s.p99)];
-const minP50Max = (label: string, s: Spread): string[] => [label, fixed(s.min), fixed(s.p50), fixed(s.max)];
 
 export function formatReport(r: DeciderBenchReport): string {
   const { settings: s, warm: w } = r;
@@ -144,14 +123,11 @@ export function formatReport(r: DeciderBenchReport): string {
       `Pub/Sub emulator`,
     '',
     `cold start, ${s.coldStarts} run(s)`,
-    ...table(
-      ['', 'min', 'p50', 'max'],
-      [
-        minP50Max('spawn → listening, ms', r.coldStart.listenMs),
-        minP50Max('spawn → first answer (first tick), ms', r.coldStart.firstAnswerMs),
-        minP50Max('RSS after the first call, MiB', r.coldStart.rssAfterFirstCallMiB),
-      ],
-    ),
+    ...minP50MaxTable([
+      ['spawn → listening, ms', r.coldStart.listenMs],
+      ['spawn → first answer (first tick), ms', r.coldStart.firstAnswerMs],
+      ['RSS after the first call, MiB', r.coldStart.rssAfterFirstCallMiB],
+    ]),
     '',
     `warm instance: RSS ${fixed(r.memory.rssAfterWarmupMiB)} MiB after ${s.warmupCalls} warm-up calls, ` +
       `${fixed(r.memory.rssAfterTicksMiB)} MiB after ${s.ticks} more`,

@@ -124,7 +124,10 @@ export async function measureWarm(
 
   // The function's own tick time: its log line of each tick (`elapsedMs`), in the order of the calls.
   const tickLines = (): Record<string, unknown>[] =>
-    fn.logLines().filter((l) => typeof l['elapsedMs'] === 'number' && typeof l['tick'] === 'number');
+    fn
+      .logLines()
+      .map((l) => l.fields)
+      .filter((l) => typeof l['elapsedMs'] === 'number' && typeof l['tick'] === 'number');
   await until(() => tickLines().length >= calls.length, 5000).catch(() => undefined);
   tickLines().forEach((line, k) => {
     const call = calls[k];

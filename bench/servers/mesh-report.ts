@@ -3,6 +3,7 @@
  * and the table it prints otherwise.
  */
 import type { LoadFigures } from '../support/load.js';
+import { table } from '../support/report-table.js';
 import type { Subset } from './mesh-stack.js';
 
 export interface PathFigures extends LoadFigures {
@@ -87,13 +88,6 @@ export function report(
 
 const num = (n: number, digits: number): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(head), ...rows.map(line)];
-}
 
 export function formatReport(r: MeshBenchReport): string {
   const { direct, mesh, meshToDirect } = r.throughput;
