@@ -10,28 +10,13 @@ import { createTopic } from '../../local/pubsub-emulator.js';
 import { createPushSubscription, pushEndpointFor } from '../../local/pubsub-emulator-admin.js';
 import { freePort } from '../../local/ports.js';
 import { gcloudPublish } from '../../local/test-support/gcloud-publish.js';
-import { runToExit } from '../../local/test-support/run-to-exit.js';
+import { frameworkArgs, frameworkEnv, runFunctionToExit } from '../test-support/framework-process.js';
 import { until } from '../../local/test-support/wait.js';
 import { Annotation } from '../../core/applier/state.js';
 import { readVirtualService, startApplierStack, weightsOf, type ApplierStack } from './test-support/stack.js';
 
-const main = fileURLToPath(
-  new URL('../../node_modules/@google-cloud/functions-framework/build/src/main.js', import.meta.url),
-);
 const source = fileURLToPath(new URL('./index.ts', import.meta.url));
 const target = { namespace: 'default', virtualService: 'worker-virtual-service' };
-
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_OPTIONS: '--import tsx',
-    FUNCTION_TARGET: 'apply',
-    METADATA_SERVER_DETECTION: 'none',
-  };
-  delete env['NODE_TEST_CONTEXT'];
-  delete env['KUBECONFIG'];
-  return env;
-}
 
 let stack: ApplierStack;
 before(async () => {
@@ -47,8 +32,8 @@ describe('functions-framework --target=apply', () => {
     const child = await startListening({
       name: 'functions-framework',
       command: process.execPath,
-      args: [main, `--source=${source}`, `--port=${port}`],
-      env: { ...baseEnv(), SPILLWAY_KUBECONFIG: stack.controlPlane.kubeconfigPath },
+      args: frameworkArgs(source, port),
+      env: frameworkEnv('apply', { SPILLWAY_KUBECONFIG: stack.controlPlane.kubeconfigPath }),
       port,
       readyTimeoutMs: 60_000,
     });
@@ -96,15 +81,10 @@ describe('functions-framework --target=apply', () => {
   });
 
   test('a bad setting stops the process at start-up with a message naming it', async () => {
-    const { code, output } = await runToExit(
-      process.execPath,
-      [main, `--source=${source}`, `--port=${await freePort()}`],
-      {
-        ...baseEnv(),
-        SPILLWAY_TARGET_CLUSTERS: 'projects/p/clusters/c',
-        SPILLWAY_CONFLICT_RETRIES: 'many',
-      },
-    );
+    const { code, output } = await runFunctionToExit(source, 'apply', {
+      SPILLWAY_TARGET_CLUSTERS: 'projects/p/clusters/c',
+      SPILLWAY_CONFLICT_RETRIES: 'many',
+    });
     assert.equal(code, 2, output);
     assert.match(output, /"severity":"CRITICAL"/);
     assert.match(

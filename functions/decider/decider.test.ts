@@ -11,7 +11,7 @@ import { startListening } from '../../local/child-process.js';
 import { freePort } from '../../local/ports.js';
 import { startPrometheus } from '../../local/prometheus-server.js';
 import { capturingLogger } from '../../local/test-support/capture-logs.js';
-import { runToExit } from '../../local/test-support/run-to-exit.js';
+import { frameworkArgs, frameworkEnv, runFunctionToExit } from '../test-support/framework-process.js';
 import { rateQuery } from './test-support/request-counter.js';
 import {
   driveRate,
@@ -247,20 +247,8 @@ describe('the loop inside one call', () => {
 });
 
 describe('the function as Cloud Run starts it: functions-framework with FUNCTION_TARGET=decide, on the TypeScript source', () => {
-  const main = fileURLToPath(
-    new URL('../../node_modules/@google-cloud/functions-framework/build/src/main.js', import.meta.url),
-  );
   const source = fileURLToPath(new URL('./index.ts', import.meta.url));
-  const baseEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_OPTIONS: '--import tsx',
-      FUNCTION_TARGET: 'decide',
-      METADATA_SERVER_DETECTION: 'none',
-    };
-    delete env['NODE_TEST_CONTEXT'];
-    return env;
-  };
+  const baseEnv = (): NodeJS.ProcessEnv => frameworkEnv('decide');
 
   test('serves the decide entry point with the out-of-the-box target and publishes to the emulator', async () => {
     const topic = await newTopic(stack, 'process');
@@ -269,7 +257,7 @@ describe('the function as Cloud Run starts it: functions-framework with FUNCTION
     const child = await startListening({
       name: 'functions-framework',
       command: process.execPath,
-      args: [main, `--source=${source}`, `--port=${port}`],
+      args: frameworkArgs(source, port),
       env: {
         ...baseEnv(),
         PROMETHEUS_URL: stack.prometheus.url,
@@ -300,15 +288,10 @@ describe('the function as Cloud Run starts it: functions-framework with FUNCTION
   });
 
   test('a bad setting stops the process at start-up with a message naming it', async () => {
-    const { code, output } = await runToExit(
-      process.execPath,
-      [main, `--source=${source}`, `--port=${await freePort()}`],
-      {
-        ...baseEnv(),
-        SPILLWAY_RUN_FOR: '10',
-        PROMETHEUS_URL: 'prometheus:9090',
-      },
-    );
+    const { code, output } = await runFunctionToExit(source, 'decide', {
+      SPILLWAY_RUN_FOR: '10',
+      PROMETHEUS_URL: 'prometheus:9090',
+    });
     assert.equal(code, 2, output);
     assert.match(output, /"severity":"CRITICAL"/);
     assert.match(
