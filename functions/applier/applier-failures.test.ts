@@ -5,6 +5,7 @@ import type { DecisionMessage, Target } from '../../core/decision/message.js';
 import { startControlPlane, type ControlPlane } from '../../local/control-plane/index.js';
 import { tempDir, type TestControlPlane } from '../../local/control-plane/test-helpers.js';
 import { sleep, until } from '../../local/test-support/wait.js';
+import { clusterOutcome } from './apply-to-cluster.js';
 import type { VirtualServiceApi } from './virtual-service-client.js';
 import {
   clusterApi,
@@ -210,12 +211,7 @@ test('a cluster that is down: the message is redelivered until every cluster has
     assert.ok((applier.deliveries.get(messageId) ?? 0) >= 2, 'delivered again');
     const done = applier.results.find((r) => r.status === 'done');
     assert.ok(done?.status === 'done');
-    const byCluster = Object.fromEntries(
-      done.clusters.map((c) => [
-        c.cluster,
-        c.status === 'written' || c.status === 'skipped' ? c.outcome : c.status,
-      ]),
-    );
+    const byCluster = Object.fromEntries(done.clusters.map((c) => [c.cluster, clusterOutcome(c)]));
     assert.deepEqual(byCluster, { first: 'duplicate', second: 'applied' });
     assert.equal(
       (await readVirtualService(stack.controlPlane, target)).metadata.resourceVersion,

@@ -6,6 +6,7 @@ import { Annotation } from '../../core/applier/state.js';
 import { until } from '../../local/test-support/wait.js';
 import { gcloudPublish } from '../../local/test-support/gcloud-publish.js';
 import type { ApplyResult } from './applier.js';
+import { clusterOutcome } from './apply-to-cluster.js';
 import {
   clusterApi,
   createVirtualService,
@@ -77,7 +78,7 @@ async function resultFor(id: string): Promise<ApplyResult> {
 function outcome(result: ApplyResult): string {
   if (result.status === 'invalid') return 'invalid';
   const [c] = result.clusters;
-  return c === undefined ? 'none' : c.status === 'written' || c.status === 'skipped' ? c.outcome : c.status;
+  return c === undefined ? 'none' : clusterOutcome(c);
 }
 
 describe('the applier, pushed to by the Pub/Sub emulator, against the local control plane', () => {

@@ -3,7 +3,7 @@ import { DecisionKind, formatTarget, type DecisionMessage } from '../../core/dec
 import { parseOperatorMessage } from '../../core/decision/shorthand.js';
 import type { Logger } from '../../core/logger.js';
 import { formatWeights } from '../../core/weights.js';
-import { applyToCluster, type ClusterResult } from './apply-to-cluster.js';
+import { applyToCluster, clusterOutcome, type ClusterResult } from './apply-to-cluster.js';
 import type { ApplierConfig } from './config.js';
 import { readEnvelope } from './envelope.js';
 import type { VirtualServiceApi } from './virtual-service-client.js';
@@ -99,21 +99,14 @@ export function createApplier(deps: ApplierDeps): Applier {
   ): void {
     const written = clusters.find((c) => c.status === 'written');
     const first = written ?? clusters[0];
-    const outcome =
-      first === undefined
-        ? 'no-cluster'
-        : first.status === 'written' || first.status === 'skipped'
-          ? first.outcome
-          : first.status;
+    const outcome = first === undefined ? 'no-cluster' : clusterOutcome(first);
     const line = {
       id: message.id,
       kind: message.kind,
       target: formatTarget(message.target),
       ...(messageId === undefined ? {} : { messageId }),
       outcome,
-      ...(written?.status === 'written'
-        ? { before: written.before ?? null, after: written.after ?? null }
-        : {}),
+      ...(written?.status === 'written' ? { before: written.before ?? null, after: written.after } : {}),
       reason: message.reason,
       ...(message.until === undefined ? {} : { until: message.until }),
       latencyMs: Math.round(latencyMs * 10) / 10,
@@ -145,8 +138,13 @@ function summary(c: ClusterResult): Record<string, unknown> {
       attempts,
       ...(c.resourceVersion === undefined ? {} : { resourceVersion: c.resourceVersion }),
     };
-  if (c.status === 'skipped') return { cluster, status, outcome: c.outcome, attempts, reason: c.reason };
-  return { cluster, status, attempts, reason: c.reason };
+  return {
+    cluster,
+    status,
+    ...(c.status === 'skipped' ? { outcome: c.outcome } : {}),
+    attempts,
+    reason: c.reason,
+  };
 }
 
 function describe(
@@ -160,12 +158,9 @@ function describe(
     const change =
       message.kind === DecisionKind.Release
         ? 'override released'
-        : `${written.before === undefined ? '(unset)' : formatWeights(written.before)} → ${written.after === undefined ? '(unset)' : formatWeights(written.after)}`;
+        : `${written.before === undefined ? '(unset)' : formatWeights(written.before)} → ${formatWeights(written.after)}`;
     parts.push(`${change}: ${written.reason}`);
   }
-  for (const c of clusters) {
-    if (c.status === 'skipped') parts.push(`${c.outcome}: ${c.reason}`);
-    else if (c.status !== 'written') parts.push(`${c.status}: ${c.reason}`);
-  }
+  for (const c of clusters) if (c.status !== 'written') parts.push(`${clusterOutcome(c)}: ${c.reason}`);
   return `${head} ${[...new Set(parts)].join('; ')}`;
 }

@@ -12,16 +12,22 @@ export type ClusterResult = { cluster: string; attempts: number } & (
       status: 'written';
       outcome: Outcome;
       before?: Weights;
-      after?: Weights;
+      /** The weights in force after the write (a release keeps them). */
+      after: Weights;
       reason: string;
       resourceVersion?: string;
     }
-  | { status: 'skipped'; outcome: Outcome; weights?: Weights; reason: string }
+  | { status: 'skipped'; outcome: Outcome; reason: string }
   /** Can never apply as things are (no such object, no managed route, forbidden): acknowledged. */
   | { status: 'rejected'; reason: string }
   /** May apply later (unreachable, 5xx, conflicts went on): the message is redelivered. */
   | { status: 'failed'; reason: string }
 );
+
+/** The rule's outcome when the cluster got as far as the rules, else its status (`rejected`, `failed`). */
+export function clusterOutcome(c: ClusterResult): string {
+  return c.status === 'written' || c.status === 'skipped' ? c.outcome : c.status;
+}
 
 export type ClusterApplyOptions = {
   route?: string;
@@ -74,14 +80,7 @@ export async function applyToCluster(
     const before = route.route.weights;
     const plan = planApply(message, state, before, options.now());
     if (!plan.write)
-      return {
-        cluster,
-        attempts: attempt,
-        status: 'skipped',
-        outcome: plan.outcome,
-        ...(before === undefined ? {} : { weights: before }),
-        reason: plan.reason,
-      };
+      return { cluster, attempts: attempt, status: 'skipped', outcome: plan.outcome, reason: plan.reason };
 
     const ops = buildPatch({
       resourceVersion,
@@ -99,7 +98,7 @@ export async function applyToCluster(
         status: 'written',
         outcome: plan.outcome,
         ...(before === undefined ? {} : { before }),
-        after: plan.weights ?? before ?? plan.lastApplied.weights,
+        after: plan.lastApplied.weights,
         reason: plan.reason,
         ...(typeof rv === 'string' ? { resourceVersion: rv } : {}),
       };
