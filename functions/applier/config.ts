@@ -82,14 +82,13 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  // The checks below run on the text as given, so one message names every bad variable.
-  const reported = new Set(problems.map((p) => p.variable));
-  const text = (name: keyof ApplierEnv): string | undefined => (reported.has(name) ? undefined : given[name]);
-
+  // The checks below run on the text as given (these variables are plain strings to the schema), so one
+  // message names every bad variable; SPILLWAY_KUBE_CONTEXTS is used only when its pattern held.
+  const contextsOk = !problems.some((p) => p.variable === 'SPILLWAY_KUBE_CONTEXTS');
   let clusters: ClusterTargets | undefined;
-  const gke = text('SPILLWAY_TARGET_CLUSTERS');
-  const kubeconfig = text('SPILLWAY_KUBECONFIG');
-  const contexts = text('SPILLWAY_KUBE_CONTEXTS');
+  const gke = given['SPILLWAY_TARGET_CLUSTERS'];
+  const kubeconfig = given['SPILLWAY_KUBECONFIG'];
+  const contexts = contextsOk ? given['SPILLWAY_KUBE_CONTEXTS'] : undefined;
   if (gke !== undefined && kubeconfig !== undefined) {
     problems.push(
       problem(
@@ -109,7 +108,7 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
       path: kubeconfig,
       ...(contexts === undefined ? {} : { contexts: contexts.split(',') }),
     };
-  } else if (!reported.has('SPILLWAY_TARGET_CLUSTERS') && !reported.has('SPILLWAY_KUBECONFIG')) {
+  } else {
     problems.push(
       problem(
         'SPILLWAY_TARGET_CLUSTERS',
@@ -118,17 +117,12 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
     );
   }
 
-  const targetsText =
-    text('SPILLWAY_VIRTUAL_SERVICES') ??
-    (reported.has('SPILLWAY_VIRTUAL_SERVICES') ? undefined : DEFAULT_VIRTUAL_SERVICES);
-  const targets = targetsText === undefined ? undefined : parseTargets(targetsText);
-  if (targets !== undefined && !targets.ok)
-    problems.push(problem('SPILLWAY_VIRTUAL_SERVICES', targets.reason));
+  const targets = parseTargets(given['SPILLWAY_VIRTUAL_SERVICES'] ?? DEFAULT_VIRTUAL_SERVICES);
+  if (!targets.ok) problems.push(problem('SPILLWAY_VIRTUAL_SERVICES', targets.reason));
 
-  const timeoutText =
-    text('SPILLWAY_API_TIMEOUT') ?? (reported.has('SPILLWAY_API_TIMEOUT') ? undefined : DEFAULT_API_TIMEOUT);
-  const timeout = timeoutText === undefined ? undefined : parseDuration(timeoutText);
-  if (timeout !== undefined && (!timeout.ok || timeout.seconds < 1 || timeout.seconds > 300))
+  const timeoutText = given['SPILLWAY_API_TIMEOUT'] ?? DEFAULT_API_TIMEOUT;
+  const timeout = parseDuration(timeoutText);
+  if (!timeout.ok || timeout.seconds < 1 || timeout.seconds > 300)
     problems.push(
       problem(
         'SPILLWAY_API_TIMEOUT',
@@ -136,13 +130,13 @@ export function loadApplierConfig(env: Environment): ApplierConfig {
       ),
     );
 
-  const [first, ...rest] = targets?.ok === true ? targets.targets : [];
+  const [first, ...rest] = targets.ok ? targets.targets : [];
   if (
     problems.length > 0 ||
     typed === undefined ||
     clusters === undefined ||
     first === undefined ||
-    timeout?.ok !== true
+    !timeout.ok
   )
     throw new ConfigError('applier', problems);
   return {
