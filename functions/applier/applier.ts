@@ -120,7 +120,7 @@ export function createApplier(deps: ApplierDeps): Applier {
 }
 
 /** `operator-<publish time in ms>-<message id>`; without a message id (never from Pub/Sub) a random one. */
-export function operatorId(messageId: string | undefined, publishTime: Date | undefined): string {
+function operatorId(messageId: string | undefined, publishTime: Date | undefined): string {
   if (messageId === undefined) return `operator-${randomUUID()}`;
   return `operator-${publishTime === undefined ? 'unknown' : publishTime.getTime()}-${messageId}`.slice(
     0,

@@ -60,7 +60,7 @@ export function clusterApis(
  * After a failure that may pass (unreachable, TLS, 5xx) the cluster's endpoint and CA are looked up again on
  * the next call: the cluster may have moved or rotated its CA.
  */
-export function forgettingOnFailure(api: VirtualServiceApi, forget: () => void): VirtualServiceApi {
+function forgettingOnFailure(api: VirtualServiceApi, forget: () => void): VirtualServiceApi {
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();

@@ -75,7 +75,7 @@ function statusMessage(body: unknown): string | undefined {
 }
 
 /** Turns whatever the client threw into a KubeApiError that names the cluster, the call and the cause. */
-export function classify(cluster: string, call: string, err: unknown): KubeApiError {
+function classify(cluster: string, call: string, err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
   // No credentials for the cluster (the Container API's answer): transient or not as it decided.
   if (err instanceof GkeCredentialsError) return new KubeApiError(`${call}: ${err.message}`, err.transient);

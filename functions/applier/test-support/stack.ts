@@ -40,7 +40,7 @@ process.env['METADATA_SERVER_DETECTION'] = 'none';
 const SEED = new URL('../../../istio/traffic/worker-virtualservice.yaml', import.meta.url);
 
 /** A VirtualService like the seed one, under another name (each test gets its own). */
-export function seedVirtualService(name: string): Record<string, unknown> {
+function seedVirtualService(name: string): Record<string, unknown> {
   const object = parseYaml(readFileSync(SEED, 'utf8')) as { metadata: Record<string, unknown> };
   return { ...object, metadata: { ...object.metadata, name } };
 }
