@@ -59,8 +59,8 @@ export function createApiHandler(context: ApiServerContext) {
   const { store, registry, logger } = context;
   const watches = new Set<ActiveWatch>();
 
-  function discovery(segments: readonly string[]): unknown {
-    const path = segments.join('/');
+  /** The discovery document at `path` (without its leading slash), if it is one. */
+  function discovery(path: string): unknown {
     if (path === 'version') return versionInfo();
     if (path === 'api') return apiVersions(context.serverAddress());
     if (path === 'apis') return apiGroupList();
@@ -248,12 +248,13 @@ export function createApiHandler(context: ApiServerContext) {
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://control-plane');
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
-    if (['healthz', 'livez', 'readyz'].includes(segments.join('/'))) {
+    const path = segments.join('/');
+    if (['healthz', 'livez', 'readyz'].includes(path)) {
       response.writeHead(200, { 'Content-Type': 'text/plain' });
       response.end('ok');
       return;
     }
-    const openApi = openApiV3(segments.join('/'));
+    const openApi = openApiV3(path);
     if (openApi !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
       response.writeHead(200, {
         'Content-Type': 'application/json',
@@ -262,7 +263,7 @@ export function createApiHandler(context: ApiServerContext) {
       response.end(openApi);
       return;
     }
-    const document = discovery(segments);
+    const document = discovery(path);
     if (document !== undefined) {
       if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed();
       return sendJson(response, 200, document);

@@ -5,18 +5,9 @@
 import { Group, GroupVersion, Version, resourceTypes } from './resources.js';
 
 /** The Kubernetes version reported: the minor version of the kubectl the tests use, so no skew warning. */
-export const ServerVersion = { major: '1', minor: '32', gitVersion: 'v1.32.0' } as const;
+const ServerVersion = { major: '1', minor: '32', gitVersion: 'v1.32.0' } as const;
 
-export const Verbs = [
-  'create',
-  'delete',
-  'deletecollection',
-  'get',
-  'list',
-  'patch',
-  'update',
-  'watch',
-] as const;
+const Verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
 export function versionInfo(): Record<string, string> {
   return {

@@ -11,7 +11,7 @@ import {
 } from './status.js';
 
 /** Kubernetes' default limit for a request body. */
-export const MaxBodyBytes = 3 * 1024 * 1024;
+const MaxBodyBytes = 3 * 1024 * 1024;
 
 export const TableMediaType = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from './persistence.js';
 
-export const ClusterName = 'spillway-local';
+const ClusterName = 'spillway-local';
 
-export function kubeconfigPath(dataDir: string): string {
+function kubeconfigPath(dataDir: string): string {
   return join(dataDir, 'kubeconfig');
 }
 

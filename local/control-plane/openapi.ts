@@ -84,14 +84,13 @@ const groupVersionDocument = {
 };
 const groupVersionText = JSON.stringify(groupVersionDocument);
 const hash = createHash('sha512').update(groupVersionText).digest('hex').toUpperCase();
+const rootText = JSON.stringify({
+  paths: { [GroupVersionPath]: { serverRelativeURL: `/openapi/v3/${GroupVersionPath}?hash=${hash}` } },
+});
 
 /** The document for `/openapi/v3` or `/openapi/v3/apis/networking.istio.io/v1`, as JSON text; else undefined. */
 export function openApiV3(path: string): string | undefined {
-  if (path === 'openapi/v3') {
-    return JSON.stringify({
-      paths: { [GroupVersionPath]: { serverRelativeURL: `/openapi/v3/${GroupVersionPath}?hash=${hash}` } },
-    });
-  }
+  if (path === 'openapi/v3') return rootText;
   if (path === `openapi/v3/${GroupVersionPath}`) return groupVersionText;
   return undefined;
 }

@@ -10,17 +10,23 @@ import { freePort } from '../ports.js';
 import { until } from '../test-support/wait.js';
 import { startControlPlane } from './index.js';
 import { statePath } from './persistence.js';
-import { api, readWatch, SeedDr, SeedVs, startTestControlPlane, tempDir, VsPath } from './test-helpers.js';
+import {
+  api,
+  readWatch,
+  SeedDr,
+  SeedVs,
+  startTestControlPlane,
+  tempDir,
+  VsPath,
+  weightsPatch,
+} from './test-helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const spillway = join(repoRoot, 'bin', 'spillway.mjs');
 const merge = 'application/merge-patch+json';
 const setWeights = (url: string, primary: number, burst: number) =>
   api(url, 'PATCH', `${VsPath}/${SeedVs}`, {
-    body: [
-      { op: 'replace', path: '/spec/http/0/route/0/weight', value: primary },
-      { op: 'replace', path: '/spec/http/0/route/1/weight', value: burst },
-    ],
+    body: weightsPatch(primary, burst),
     contentType: 'application/json-patch+json',
   });
 const weightsAt = async (url: string) =>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isJsonObject, type KubeObject } from './objects.js';
 import { resourceByKind, GroupVersion } from './resources.js';
 
-export const StateFileName = 'state.json';
+const StateFileName = 'state.json';
 const Format = 'spillway-control-plane/v1';
 
 export interface StoredState {

@@ -19,7 +19,7 @@ export const DefaultSeedFiles: readonly string[] = [
 const ServedIstioVersions = new Set([`${Group}/v1alpha3`, `${Group}/v1beta1`, GroupVersion]);
 
 /** The objects of one YAML file (one or more documents), checked to be VirtualServices or DestinationRules. */
-export function readSeedFile(path: string): JsonObject[] {
+function readSeedFile(path: string): JsonObject[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

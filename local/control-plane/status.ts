@@ -78,7 +78,7 @@ export const alreadyExists = (type: ResourceType, name: string): ApiError =>
     resourceDetails(type, name),
   );
 
-export const OptimisticLockErrorMsg =
+const OptimisticLockErrorMsg =
   'the object has been modified; please apply your changes to the latest version and try again';
 
 export const conflict = (type: ResourceType, name: string): ApiError =>

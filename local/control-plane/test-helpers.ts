@@ -18,6 +18,14 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `spillway-${prefix}-`));
 }
 
+/** The JSON patch that sets the weights of the seed route's two destinations (primary, then burst). */
+export function weightsPatch(primary: number, burst: number) {
+  return [
+    { op: 'replace', path: '/spec/http/0/route/0/weight', value: primary },
+    { op: 'replace', path: '/spec/http/0/route/1/weight', value: burst },
+  ];
+}
+
 export interface TestControlPlane extends ControlPlane {
   readonly dataDir: string;
   /** Stops it and removes its directory. */
@@ -32,7 +40,6 @@ export async function startTestControlPlane(
   return {
     ...controlPlane,
     dataDir,
-    close: controlPlane.close,
     async dispose() {
       await controlPlane.close();
       rmSync(dataDir, { recursive: true, force: true });

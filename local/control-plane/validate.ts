@@ -79,7 +79,7 @@ export function checkName(metadata: JsonObject, name: string): void {
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The field errors of a metadata.name (a lowercase RFC 1123 subdomain, as Kubernetes requires). */
-export function nameErrors(name: string): FieldError[] {
+function nameErrors(name: string): FieldError[] {
   const errors: FieldError[] = [];
   if (name.length > 253)
     errors.push(invalidValue('metadata.name', name, 'must be no more than 253 characters'));

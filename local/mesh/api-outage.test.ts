@@ -3,26 +3,23 @@
  * the VirtualService is known, then the routes; the watch comes back by itself after the API does.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createLogger } from '../../core/logger.js';
 import { startControlPlane } from '../control-plane/index.js';
+import { Kubectl, tempDir, weightsPatch } from '../control-plane/test-helpers.js';
 import { freePort } from '../ports.js';
 import { until } from '../test-support/wait.js';
 import { startMesh } from './index.js';
 import { sampleSum, startUpstream } from './test-support.js';
 
-const run = promisify(execFile);
 const logger = createLogger({ service: 'mesh-test', level: 'silent' });
 
 describe('the mesh before and after the Kubernetes API is reachable', () => {
   test('503 with the reason until the VirtualService is known; then routes, also after an API restart', async () => {
     const apiPort = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'spillway-mesh-late-'));
+    const dir = tempDir('mesh-late');
     const kubeconfigPath = join(dir, 'kubeconfig-written-first');
     // Written by hand (no insecure-skip-tls-verify, as kubectl would accept it): the API comes later.
     writeFileSync(
@@ -36,6 +33,8 @@ describe('the mesh before and after the Kubernetes API is reachable', () => {
         'contexts: [{name: late, context: {cluster: late, user: late, namespace: default}}]',
       ].join('\n'),
     );
+    // The same kubeconfig serves kubectl (namespace default), which needs no TLS flag for plain http.
+    const kubectl = new Kubectl(kubeconfigPath);
     const upstream = await startUpstream('primary');
     const mesh = await startMesh({
       kubeconfigPath,
@@ -69,22 +68,13 @@ describe('the mesh before and after the Kubernetes API is reachable', () => {
       // The API goes away and comes back (state kept in its directory): the watch is re-established.
       await controlPlane.close();
       controlPlane = await startControlPlane({ port: apiPort, dataDir: join(dir, 'cp') });
-      await run('kubectl', [
-        '--kubeconfig',
-        controlPlane.kubeconfigPath,
-        '--cache-dir',
-        join(dir, 'kubectl'),
-        '-n',
-        'default',
+      await kubectl.ok([
         'patch',
         'virtualservice',
         'worker-virtual-service',
         '--type=json',
         '-p',
-        JSON.stringify([
-          { op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 },
-          { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 },
-        ]),
+        JSON.stringify(weightsPatch(0, 100)),
       ]);
       await until(
         async () => /no healthy upstream: subset "burst"/.test(await (await fetch(mesh.url)).text()),
@@ -97,6 +87,7 @@ describe('the mesh before and after the Kubernetes API is reachable', () => {
     } finally {
       await mesh.close();
       await upstream.close();
+      kubectl.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   });

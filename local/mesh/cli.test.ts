@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { startListening } from '../child-process.js';
-import { startControlPlane } from '../control-plane/index.js';
+import { startTestControlPlane } from '../control-plane/test-helpers.js';
 import { freePort } from '../ports.js';
 import { until } from '../test-support/wait.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, parseMeshArgs } from './cli.js';
@@ -157,8 +154,7 @@ describe('spillway mesh arguments', () => {
 });
 
 test('npx spillway mesh serves the route of the control plane and stops cleanly on SIGTERM', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spillway-mesh-cli-'));
-  const controlPlane = await startControlPlane({ dataDir: dir });
+  const controlPlane = await startTestControlPlane();
   const worker = await startUpstream('primary');
   const [port, adminPort] = [await freePort(), await freePort()];
   const mesh = await startListening({
@@ -200,9 +196,8 @@ test('npx spillway mesh serves the route of the control plane and stops cleanly 
     );
   } finally {
     await mesh.stop();
-    await controlPlane.close();
+    await controlPlane.dispose();
     await worker.close();
-    rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(mesh.process.exitCode, 0, mesh.output());
 });

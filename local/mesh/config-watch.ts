@@ -19,7 +19,7 @@ import { GROUP, VERSION } from './resources.js';
 export type Backoff = (attempt: number) => number;
 
 /** 100 ms, doubling, at most 2 s: a restarted control plane is followed quickly. */
-export const defaultBackoff: Backoff = (attempt) => Math.min(100 * 2 ** attempt, 2000);
+const defaultBackoff: Backoff = (attempt) => Math.min(100 * 2 ** attempt, 2000);
 
 export interface ResourceWatchOptions {
   readonly kubeConfig: KubeConfig;

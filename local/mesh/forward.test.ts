@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { createLogger } from '../../core/logger.js';
 import { freePort } from '../ports.js';
+import { listenOnLoopback } from '../test-support/listen-loopback.js';
 import { makeEndpoint, type EndpointSpec } from './endpoints.js';
 import { createForwarder } from './forward.js';
 import {
@@ -88,9 +88,9 @@ async function startProxy(): Promise<{
       logger: createLogger({ service: 'mesh-test', level: 'silent' }),
     }),
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     metrics,
     setTable: (t) => (table = t),
     close: async () => {
@@ -274,8 +274,7 @@ describe('local replies through the proxy', () => {
 
   test('an upstream that drops the connection before answering: 503 UC', async () => {
     const rude = createServer((req) => req.socket.destroy());
-    await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(rude.address() as AddressInfo).port}`;
+    const url = `http://127.0.0.1:${await listenOnLoopback(rude)}`;
     proxy.setTable(tableFor([100, 0], [inCluster(url, 'primary')]));
     const res = await request(`${proxy.url}/`);
     assert.equal(res.statusCode, 503);

@@ -45,12 +45,14 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/** The header names a `Connection` header lists (lower case): hop-by-hop for this message too. */
+function connectionTokens(connection: string | undefined): ReadonlySet<string> | undefined {
+  return connection ? new Set(connection.split(',').map((t) => t.trim().toLowerCase())) : undefined;
+}
+
 /** The request's headers as a flat [name, value, …] list, without hop-by-hop ones (nor those `Connection` names). */
-export function forwardableRequestHeaders(
-  rawHeaders: readonly string[],
-  connection: string | undefined,
-): string[] {
-  const named = connection ? new Set(connection.split(',').map((t) => t.trim().toLowerCase())) : undefined;
+function forwardableRequestHeaders(rawHeaders: readonly string[], connection: string | undefined): string[] {
+  const named = connectionTokens(connection);
   const out: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -62,9 +64,8 @@ export function forwardableRequestHeaders(
 }
 
 /** The upstream's response headers without hop-by-hop ones. */
-export function forwardableResponseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const connection = headers['connection'];
-  const named = connection ? new Set(connection.split(',').map((t) => t.trim().toLowerCase())) : undefined;
+function forwardableResponseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = connectionTokens(headers['connection']);
   const out: IncomingHttpHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
@@ -89,7 +90,7 @@ const CONNECT_FAILURES = new Set([
 ]);
 
 /** The local reply for an upstream request that failed before its response headers. */
-export function replyForUpstreamError(origin: string, err: unknown): LocalReply {
+function replyForUpstreamError(origin: string, err: unknown): LocalReply {
   const code = errorCode(err);
   if (CONNECT_FAILURES.has(code)) return upstreamConnectionFailure(origin, code);
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return upstreamRequestTimeout(origin);

@@ -4,7 +4,7 @@
  * `worker-service.default.svc.cluster.local` when the rule lives in `default`.
  */
 
-export const CLUSTER_DOMAIN = 'svc.cluster.local';
+const CLUSTER_DOMAIN = 'svc.cluster.local';
 
 /** The fully qualified form of `host` as written in a rule of `namespace` (lower case, no trailing dot). */
 export function qualifyHost(host: string, namespace: string): string {

@@ -71,7 +71,7 @@ type DestinationPart = Pick<
 >;
 
 /** The destination labels of an endpoint (from its pod labels, as Istio derives them). */
-export function destinationLabelsOf(endpoint: Endpoint | undefined, namespace: string): DestinationPart {
+function destinationLabelsOf(endpoint: Endpoint | undefined, namespace: string): DestinationPart {
   if (endpoint === undefined) {
     return {
       destination_workload: UNKNOWN,

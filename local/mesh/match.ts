@@ -64,11 +64,7 @@ function splitUrl(url: string): { path: string; query: string } {
 }
 
 /** One match block → a predicate, or the first problem (e.g. an invalid regex) with its path. */
-export function compileMatch(
-  match: MatchRequest,
-  where: string,
-  context: MatchContext,
-): Compiled<RequestPredicate> {
+function compileMatch(match: MatchRequest, where: string, context: MatchContext): Compiled<RequestPredicate> {
   const checks: RequestPredicate[] = [];
   const add = (
     m: StringMatch,

@@ -3,21 +3,20 @@
  * and client-node), traffic split measured on real loopback upstreams, 503s counted in Istio's metrics.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Pool } from 'undici';
 import { createLogger } from '../../core/logger.js';
-import { startControlPlane, type ControlPlane } from '../control-plane/index.js';
+import {
+  Kubectl,
+  startTestControlPlane,
+  weightsPatch,
+  type TestControlPlane,
+} from '../control-plane/test-helpers.js';
 import { sleep, until } from '../test-support/wait.js';
 import { startMesh, type Mesh } from './index.js';
 import { sampleSum, startUpstream, type TestUpstream } from './test-support.js';
 
-const run = promisify(execFile);
 const logger = createLogger({ service: 'mesh-test', level: 'silent' });
 const vsTarget = {
   group: 'networking.istio.io',
@@ -70,54 +69,29 @@ async function drive(
 }
 
 describe('the mesh following the control plane', () => {
-  let dataDir: string;
-  let cacheDir: string;
-  let controlPlane: ControlPlane;
+  let controlPlane: TestControlPlane;
+  let kubectl: Kubectl;
   let primary: TestUpstream;
   let burst: TestUpstream;
   let mesh: Mesh;
   let pool: Pool;
   let api: CustomObjectsApi;
 
-  const kubectl = async (...args: string[]) =>
-    run('kubectl', [
-      '--kubeconfig',
-      controlPlane.kubeconfigPath,
-      '--cache-dir',
-      cacheDir,
-      '-n',
-      'default',
-      ...args,
-    ]);
+  /** `kubectl patch KIND NAME --type=json` with these operations. */
+  const jsonPatch = (kind: string, name: string, operations: unknown[]) =>
+    kubectl.ok(['patch', kind, name, '--type=json', '-p', JSON.stringify(operations)]);
   const setWeightsWithKubectl = (p: number, b: number) =>
-    kubectl(
-      'patch',
-      'virtualservice',
-      'worker-virtual-service',
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/http/0/route/0/weight', value: p },
-        { op: 'replace', path: '/spec/http/0/route/1/weight', value: b },
-      ]),
-    );
+    jsonPatch('virtualservice', 'worker-virtual-service', weightsPatch(p, b));
   const setWeightsWithClient = (p: number, b: number) =>
     api.patchNamespacedCustomObject(
-      {
-        ...vsTarget,
-        body: [
-          { op: 'replace', path: '/spec/http/0/route/0/weight', value: p },
-          { op: 'replace', path: '/spec/http/0/route/1/weight', value: b },
-        ],
-      },
+      { ...vsTarget, body: weightsPatch(p, b) },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
   const metricsText = async () => (await fetch(`${mesh.adminUrl}stats/prometheus`)).text();
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'spillway-mesh-cp-'));
-    cacheDir = mkdtempSync(join(tmpdir(), 'spillway-mesh-kubectl-'));
-    controlPlane = await startControlPlane({ dataDir });
+    controlPlane = await startTestControlPlane();
+    kubectl = new Kubectl(controlPlane.kubeconfigPath);
     primary = await startUpstream('primary');
     burst = await startUpstream('burst');
     mesh = await startMesh({
@@ -135,11 +109,10 @@ describe('the mesh following the control plane', () => {
   after(async () => {
     await pool.close();
     await mesh.close();
-    await controlPlane.close();
+    await controlPlane.dispose();
     await primary.close();
     await burst.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(cacheDir, { recursive: true, force: true });
+    kubectl.dispose();
   });
 
   test('the shipped starting state sends every request to primary', async () => {
@@ -214,14 +187,9 @@ describe('the mesh following the control plane', () => {
       response_code: '503',
       response_flags: 'NC',
     });
-    await kubectl(
-      'patch',
-      'virtualservice',
-      'worker-virtual-service',
-      '--type=json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/destination/subset', value: 'overflow' }]),
-    );
+    await jsonPatch('virtualservice', 'worker-virtual-service', [
+      { op: 'replace', path: '/spec/http/0/route/0/destination/subset', value: 'overflow' },
+    ]);
     await until(
       async () =>
         (await drive(pool, 1, 1)).has(
@@ -240,29 +208,17 @@ describe('the mesh following the control plane', () => {
       response_flags: 'NC',
     });
     assert.ok(after - before >= 11, `503s counted: ${after - before}`);
-    await kubectl(
-      'patch',
-      'virtualservice',
-      'worker-virtual-service',
-      '--type=json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/destination/subset', value: 'primary' }]),
-    );
+    await jsonPatch('virtualservice', 'worker-virtual-service', [
+      { op: 'replace', path: '/spec/http/0/route/0/destination/subset', value: 'primary' },
+    ]);
     await until(async () => (await drive(pool, 5, 1)).get('200 primary') === 5, 20_000);
   });
 
   test('a subset no endpoint carries the labels of: 503 "no healthy upstream", counted as 503 UH', async () => {
     await setWeightsWithClient(0, 100);
-    await kubectl(
-      'patch',
-      'destinationrule',
-      'worker-destination-rule',
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/subsets/1/labels', value: { 'topology.istio.io/cluster': 'nowhere' } },
-      ]),
-    );
+    await jsonPatch('destinationrule', 'worker-destination-rule', [
+      { op: 'replace', path: '/spec/subsets/1/labels', value: { 'topology.istio.io/cluster': 'nowhere' } },
+    ]);
     const expected =
       '503 no healthy upstream: subset "burst" of worker-service.default.svc.cluster.local has no endpoint with labels topology.istio.io/cluster=nowhere\n';
     await until(async () => (await drive(pool, 1, 1)).has(expected), 20_000);
@@ -274,16 +230,9 @@ describe('the mesh following the control plane', () => {
       destination_workload: 'unknown',
     });
     assert.ok(uh >= 11, `503 UH counted: ${uh}`);
-    await kubectl(
-      'patch',
-      'destinationrule',
-      'worker-destination-rule',
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/subsets/1/labels', value: { 'topology.istio.io/cluster': 'burst' } },
-      ]),
-    );
+    await jsonPatch('destinationrule', 'worker-destination-rule', [
+      { op: 'replace', path: '/spec/subsets/1/labels', value: { 'topology.istio.io/cluster': 'burst' } },
+    ]);
     await until(async () => (await drive(pool, 5, 1)).get('200 burst') === 5, 20_000);
   });
 

@@ -3,12 +3,9 @@
  * the test drives through the mesh.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../core/logger.js';
-import { startControlPlane, type ControlPlane } from '../control-plane/index.js';
+import { startTestControlPlane, type TestControlPlane } from '../control-plane/test-helpers.js';
 import { startPrometheus, type PrometheusServer } from '../prometheus-server.js';
 import { sleep, until } from '../test-support/wait.js';
 import { startMesh, type Mesh } from './index.js';
@@ -20,15 +17,13 @@ const CODELAB_QUERY =
 
 const RATE = 20;
 
-let dataDir: string;
-let controlPlane: ControlPlane;
+let controlPlane: TestControlPlane;
 let worker: TestUpstream;
 let mesh: Mesh;
 let prometheus: PrometheusServer;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'spillway-mesh-prom-'));
-  controlPlane = await startControlPlane({ dataDir: join(dataDir, 'cp') });
+  controlPlane = await startTestControlPlane();
   worker = await startUpstream('primary');
   mesh = await startMesh({
     kubeconfigPath: controlPlane.kubeconfigPath,
@@ -52,8 +47,7 @@ after(async () => {
   await prometheus?.stop();
   await mesh?.close();
   await worker?.close();
-  await controlPlane?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await controlPlane?.dispose();
 });
 
 async function query(promql: string): Promise<number | undefined> {

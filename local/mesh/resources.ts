@@ -57,7 +57,7 @@ const MetadataSchema = Type.Object({
   generation: Type.Optional(Type.Integer()),
 });
 
-export const VirtualServiceSchema = Type.Object({
+const VirtualServiceSchema = Type.Object({
   metadata: MetadataSchema,
   spec: Type.Object({
     hosts: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
@@ -70,7 +70,7 @@ export type VirtualService = Static<typeof VirtualServiceSchema>;
 const LoadBalancerSchema = Type.Object({ simple: Type.Optional(Type.String()) });
 const TrafficPolicySchema = Type.Object({ loadBalancer: Type.Optional(LoadBalancerSchema) });
 
-export const DestinationRuleSchema = Type.Object({
+const DestinationRuleSchema = Type.Object({
   metadata: MetadataSchema,
   spec: Type.Object({
     host: Type.String({ minLength: 1 }),

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
+import { listenOnLoopback } from '../test-support/listen-loopback.js';
 import { startMesh, type MeshOptions } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spillway-mesh-options-'));
@@ -67,8 +67,7 @@ test('startMesh refuses bad options with a message saying which', async () => {
 
 test('a port in use: startMesh rejects naming the port and the listener', async () => {
   const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  const port = (taken.address() as AddressInfo).port;
+  const port = await listenOnLoopback(taken);
   try {
     await assert.rejects(
       startMesh({ kubeconfigPath: kubeconfig, endpoints: [endpoint], port: 0, adminPort: port }),

@@ -3,7 +3,7 @@
  * `istio_requests_total` samples out of the Prometheus text format.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../test-support/listen-loopback.js';
 
 export interface TestUpstream {
   readonly name: string;
@@ -18,7 +18,7 @@ export interface TestUpstream {
  * A node:http server on 127.0.0.1 that answers every request with its own name, after reading the body;
  * `handler` replaces that answer.
  */
-export function startUpstream(
+export async function startUpstream(
   name: string,
   handler?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void,
 ): Promise<TestUpstream> {
@@ -33,22 +33,18 @@ export function startUpstream(
     });
   });
   server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        name,
-        port,
-        url: `http://127.0.0.1:${port}`,
-        served: () => served,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const port = await listenOnLoopback(server);
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    served: () => served,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** The sum of `metric` samples whose labels include all of `labels` (Prometheus text format). */
