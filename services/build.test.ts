@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
-import { freePort, waitForPort } from '../local/ports.js';
+import { startListening } from '../local/child-process.js';
+import { freePort } from '../local/ports.js';
 import { startRedisServer, type RedisServer } from '../local/redis-server.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -40,7 +40,10 @@ describe('compiled services (as in the images)', () => {
       const file = join(outDir, 'services', service, 'server.js');
       assert.ok(existsSync(file));
       const port = await freePort();
-      const child = spawn(process.execPath, [file], {
+      const child = await startListening({
+        name: `dist/services/${service}/server.js`,
+        command: process.execPath,
+        args: [file],
         env: {
           ...process.env,
           PORT: String(port),
@@ -48,18 +51,16 @@ describe('compiled services (as in the images)', () => {
           REDIS_URL: redis.url,
           NODE_ENV: 'production',
         },
-        stdio: 'ignore',
+        port,
       });
       try {
-        await waitForPort(port, 20_000);
         const response = await fetch(`http://127.0.0.1:${port}/`);
         assert.equal(response.status, 200);
         if (service === 'frontend') assert.match(await response.text(), /String Hashr/);
       } finally {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        await child.stop(); // SIGTERM, then waits for the exit
       }
-      assert.equal(child.exitCode, 0, 'graceful exit on SIGTERM');
+      assert.equal(child.process.exitCode, 0, 'graceful exit on SIGTERM');
     });
   }
 });

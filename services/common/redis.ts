@@ -18,7 +18,7 @@ export interface RedisClientOptions {
 }
 
 /** Reconnect back-off: 50 ms, 100 ms, … capped at 1 s, forever; a service recovers by itself. */
-export function reconnectDelay(attempt: number): number {
+function reconnectDelay(attempt: number): number {
   return Math.min(attempt * 50, 1000);
 }
 
@@ -55,4 +55,22 @@ export function createRedisClient(options: RedisClientOptions, logger: Logger): 
     log.warn('redis connection lost; reconnecting');
   });
   return redis;
+}
+
+/** The worker's publisher: a publish fails at once while disconnected, and after `commandTimeoutMs`. */
+export function createPublisher(url: string, commandTimeoutMs: number, logger: Logger): Redis {
+  return createRedisClient(
+    { url, commandTimeoutMs, queueWhileDisconnected: false, role: 'publisher' },
+    logger,
+  );
+}
+
+/** The frontend's subscriber: SUBSCRIBE waits for the connection. */
+export function createSubscriber(url: string, logger: Logger): Redis {
+  return createRedisClient({ url, queueWhileDisconnected: true, role: 'subscriber' }, logger);
+}
+
+/** At shutdown: QUIT once the replies in flight are in; a client that cannot send it is disconnected. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
 }

@@ -1,28 +1,31 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { WebSocket } from 'ws';
 import type { FrontendConfig } from '../../core/config/frontend.js';
 import { ErrorCode, SpillwayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { installDrain } from '../common/drain.js';
-import { installErrorHandling } from '../common/errors.js';
-import { serviceHttpOptions } from '../common/http-options.js';
-import { installMetrics } from '../common/metrics.js';
+import { createServiceApp } from '../common/service-app.js';
 import { loadAssets } from './assets.js';
 import type { LoadGenerator } from './load-generator.js';
 import { createFrontendMetrics } from './metrics.js';
 import { RESULTS_WINDOW_S, type ResultsFeed } from './results.js';
 
 /** How often results are sent to the pages, and the most a slow page may have buffered before it misses one. */
-export const BATCH_INTERVAL_MS = 100;
+const BATCH_INTERVAL_MS = 100;
 const MAX_BUFFERED_BYTES = 1 << 20;
+/** The largest request body, and the largest websocket message a page may send. */
+const MAX_INPUT_BYTES = 4096;
 
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
 const PAGE_PATH = new URL('index.html', PUBLIC_DIR);
+/** Headers of everything served from the page's folder. */
+const ASSET_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+};
 /**
  * The page's own policy (also in its meta tag), plus what a meta tag cannot say. Its styles and scripts are
  * files served from here (`/assets/…`); nothing inline is allowed.
@@ -31,13 +34,8 @@ const PAGE_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; " +
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
+  ...ASSET_HEADERS,
   'referrer-policy': 'no-referrer',
-};
-const ASSET_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
 };
 const AssetParams = Type.Object({ file: Type.String() });
 
@@ -45,7 +43,7 @@ const AssetParams = Type.Object({ file: Type.String() });
  * Browsers send `Origin` on websocket upgrades: only the page served from this host may open the feed.
  * Clients without an Origin (tools, tests) are not browsers and are let in.
  */
-export function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
   if (!origin) return true;
   try {
     return new URL(origin).host === host;
@@ -77,21 +75,17 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
   const assets = loadAssets(PUBLIC_DIR);
   const pages = new Set<WebSocket>();
 
-  const app = Fastify(serviceHttpOptions(deps.logger, 4096)).withTypeProvider<TypeBoxTypeProvider>();
-  app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
-  const drain = installDrain(app);
-  installMetrics(
-    app,
-    createFrontendMetrics(load, feed, () => pages.size),
-    {
-      service: 'frontend',
-      defaultMetrics: deps.defaultMetrics ?? false,
-    },
-  );
+  const { app, drain } = createServiceApp({
+    service: 'frontend',
+    logger: deps.logger,
+    bodyLimit: MAX_INPUT_BYTES,
+    registry: createFrontendMetrics(load, feed, () => pages.size),
+    defaultMetrics: deps.defaultMetrics ?? false,
+    redisStatus: deps.redisStatus,
+  });
   await app.register(websocket, {
     options: {
-      maxPayload: 4096,
+      maxPayload: MAX_INPUT_BYTES,
       verifyClient: (info: { origin: string; req: IncomingMessage }) =>
         isSameOrigin(info.origin, info.req.headers.host),
     },
@@ -121,12 +115,8 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
     return reply.headers(ASSET_HEADERS).type(asset.contentType).send(asset.body);
   });
 
-  app.get('/_healthz', async (_request, reply) => {
-    const redis = deps.redisStatus();
-    const draining = drain.isDraining();
-    const ready = !draining && redis === 'ready';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, draining });
-  });
+  // Readiness: subscribed to Redis and not draining.
+  app.get('/_healthz', drain.readiness);
 
   app.get('/api/stats', async () => stats());
 

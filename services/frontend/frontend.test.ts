@@ -2,11 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { Redis } from 'ioredis';
-import { WebSocket } from 'ws';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/service-process.js';
 import { sleep, until } from '../../local/test-support/wait.js';
+import { collectResults, openFeed, publishUntilSeen } from './test-support.js';
 
 interface Stats {
   rps: { asked: number; achieved: number };
@@ -109,14 +109,13 @@ describe('frontend process with a real worker and redis-server', () => {
   });
 
   test('a websocket from another site is refused; from the page itself it is accepted', async () => {
-    const wsUrl = frontend.url.replace('http', 'ws') + 'ws';
-    const foreign = new WebSocket(wsUrl, { origin: 'https://evil.example' });
+    const foreign = openFeed(frontend.url, { origin: 'https://evil.example' });
     const refused = await new Promise<boolean>((resolve) => {
       foreign.once('open', () => resolve(false));
       foreign.once('error', () => resolve(true));
     });
     assert.ok(refused);
-    const own = new WebSocket(wsUrl, { origin: frontend.url.replace(/\/$/, '') });
+    const own = openFeed(frontend.url, { origin: frontend.url.replace(/\/$/, '') });
     await new Promise((resolve, reject) => own.once('open', resolve).once('error', reject));
     own.close();
   });
@@ -173,7 +172,7 @@ describe('frontend process with a real worker and redis-server', () => {
   });
 
   test('results reach a websocket client in batches, and /api/stats counts them by origin', async () => {
-    const socket = new WebSocket(frontend.url.replace('http', 'ws') + 'ws');
+    const socket = openFeed(frontend.url);
     const results: string[] = [];
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(data.toString()) as { type: string; results: string[] };
@@ -199,7 +198,7 @@ describe('frontend process with a real worker and redis-server', () => {
   });
 
   test('2 000 results/s fan out to several pages in bounded batches, every result counted', async () => {
-    const pages = Array.from({ length: 3 }, () => new WebSocket(frontend.url.replace('http', 'ws') + 'ws'));
+    const pages = Array.from({ length: 3 }, () => openFeed(frontend.url));
     const batches = pages.map(() => [] as number[]);
     pages.forEach((socket, i) =>
       socket.on('message', (data: Buffer) => {
@@ -246,18 +245,12 @@ describe('frontend process with a real worker and redis-server', () => {
     await until(async () => (await fetch(frontend.url + '_healthz')).status === 503);
     await redis.start();
     await until(async () => (await fetch(frontend.url + '_healthz')).status === 200);
-    const socket = new WebSocket(frontend.url.replace('http', 'ws') + 'ws');
-    const seen: string[] = [];
-    socket.on('message', (data: Buffer) =>
-      seen.push(...(JSON.parse(data.toString()) as { results: string[] }).results),
-    );
+    const socket = openFeed(frontend.url);
+    const seen = collectResults(socket);
     await new Promise((resolve) => socket.once('open', resolve));
     const publisher = new Redis(redis.url);
     try {
-      await until(async () => {
-        await publisher.publish(CALCULATION_CHANNEL, 'after-restart');
-        return seen.includes('after-restart');
-      });
+      await publishUntilSeen(publisher, seen, 'after-restart');
     } finally {
       socket.close();
       publisher.disconnect();

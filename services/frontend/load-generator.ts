@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import { PerSecondCounters } from './per-second.js';
 import { account, due, startPace, type Pace } from './pacer.js';
 
-export const Outcomes = ['sent', 'ok', 'error', 'dropped'] as const;
+const Outcomes = ['sent', 'ok', 'error', 'dropped'] as const;
 export type Outcome = (typeof Outcomes)[number];
 
 export interface LoadGeneratorOptions {
@@ -26,7 +26,7 @@ export interface LoadStats {
 }
 
 /** Seconds over which `achieved` is measured. */
-export const ACHIEVED_WINDOW_S = 5;
+const ACHIEVED_WINDOW_S = 5;
 
 /**
  * The server-side load generator: POSTs random strings to the processor at the asked rate, open loop
@@ -34,7 +34,7 @@ export const ACHIEVED_WINDOW_S = 5;
  * flight. A request due while at the bound is not sent and is counted as dropped.
  */
 export class LoadGenerator {
-  readonly #options: Required<Omit<LoadGeneratorOptions, 'logger'>> & { logger: Logger };
+  readonly #options: Required<LoadGeneratorOptions>;
   readonly #pool: Pool;
   readonly #path: string;
   readonly #perSecond = new PerSecondCounters(Outcomes, 60);

@@ -2,7 +2,7 @@
 export const Origins = ['primary', 'burst'] as const;
 export type Origin = (typeof Origins)[number];
 
-export const BURST_PREFIX = 'bursty-';
+const BURST_PREFIX = 'bursty-';
 
 export function originOf(result: string): Origin {
   return result.startsWith(BURST_PREFIX) ? 'burst' : 'primary';

@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/service-process.js';
+import { sleep } from '../../local/test-support/wait.js';
 import { HASH_PATTERN } from '../worker/hash.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -109,7 +110,7 @@ async function waitUntil<T>(what: string, check: () => Promise<T> | T, timeoutMs
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -179,7 +180,7 @@ test('the page sets the rate and shows live results, figures and chart, talking 
   assert.ok(box !== null && box.width > 200 && box.height > 80, `chart size ${JSON.stringify(box)}`);
 
   // A few seconds of history make a readable screenshot.
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
   await mkdir(new URL('.', SCREENSHOT), { recursive: true });
   await page.screenshot({ path: fileURLToPath(SCREENSHOT) });
 
@@ -226,7 +227,7 @@ test('a result is shown as text, never interpreted as HTML', async () => {
       return texts.includes(attack) && texts.includes(burstAttack);
     });
     // Give a wrongly parsed <img> time to fail loading and run its handler.
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
     assert.equal(await page.locator('#results img, #results script, #results b').count(), 0);
     assert.equal(await page.locator('#results > li.result.burst', { hasText: '<b>bold</b>' }).count(), 1);
@@ -249,7 +250,7 @@ test('the list keeps the newest 200 results, newest first', async () => {
       return (await page.locator('#results > li.result .hash').first().textContent()) === 'flood-599';
     });
     // Let any later batch land, then count.
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const texts = await page.locator('#results > li.result .hash').allTextContents();
     assert.equal(texts.length, 200);
     const floods = texts.filter((t) => t.startsWith('flood-'));

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { WebSocket } from 'ws';
-import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { freePort } from '../../local/ports.js';
 import { startRedisServer } from '../../local/redis-server.js';
 import { startService } from '../../local/service-process.js';
-import { sleep, until } from '../../local/test-support/wait.js';
+import { sleep } from '../../local/test-support/wait.js';
+import { collectResults, openFeed, publishUntilSeen } from './test-support.js';
 
 test('a frontend started before Redis serves, then subscribes once Redis comes up, without errors', async () => {
   const redisPort = await freePort();
@@ -14,11 +13,8 @@ test('a frontend started before Redis serves, then subscribes once Redis comes u
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     LOG_LEVEL: 'info',
   });
-  const socket = new WebSocket(frontend.url.replace('http', 'ws') + 'ws');
-  const seen: string[] = [];
-  socket.on('message', (data: Buffer) =>
-    seen.push(...(JSON.parse(data.toString()) as { results: string[] }).results),
-  );
+  const socket = openFeed(frontend.url);
+  const seen = collectResults(socket);
   let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
   let publisher: Redis | undefined;
   try {
@@ -27,11 +23,7 @@ test('a frontend started before Redis serves, then subscribes once Redis comes u
     await sleep(1500);
     redis = await startRedisServer({ port: redisPort });
     publisher = new Redis(redis.url);
-    const p = publisher;
-    await until(async () => {
-      await p.publish(CALCULATION_CHANNEL, 'late');
-      return seen.includes('late');
-    });
+    await publishUntilSeen(publisher, seen, 'late');
     assert.equal((await fetch(frontend.url + '_healthz')).status, 200);
     assert.doesNotMatch(frontend.output(), /"severity":"(ERROR|CRITICAL)"/);
   } finally {

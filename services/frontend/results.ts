@@ -3,10 +3,10 @@ import { PerSecondCounters } from './per-second.js';
 
 /** Results kept for the page (the newest), and the longest result text shown. */
 export const RECENT_RESULTS = 200;
-export const MAX_RESULT_CHARS = 256;
+const MAX_RESULT_CHARS = 256;
 /** Seconds over which `results` counts are given, and seconds of chart history. */
 export const RESULTS_WINDOW_S = 5;
-export const HISTORY_S = 60;
+const HISTORY_S = 60;
 
 export interface ResultCounts {
   primary: number;

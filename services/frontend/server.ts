@@ -2,7 +2,7 @@ import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { FrontendConfigSchema } from '../../core/config/frontend.js';
 import { createLogger } from '../../core/logger.js';
 import { loadConfigOrExit } from '../common/config.js';
-import { createRedisClient } from '../common/redis.js';
+import { closeRedis, createSubscriber } from '../common/redis.js';
 import { listenOrExit } from '../common/listen.js';
 import { installProcessHandlers } from '../common/shutdown.js';
 import { buildFrontendApp } from './app.js';
@@ -13,10 +13,7 @@ const config = loadConfigOrExit('frontend', FrontendConfigSchema);
 const logger = createLogger({ service: 'frontend', level: config.LOG_LEVEL, pretty: process.stdout.isTTY });
 
 const feed = new ResultsFeed();
-const subscriber = createRedisClient(
-  { url: config.REDIS_URL, queueWhileDisconnected: true, role: 'subscriber' },
-  logger,
-);
+const subscriber = createSubscriber(config.REDIS_URL, logger);
 subscriber.on('message', (_channel: string, message: string) => feed.add(message, Date.now()));
 // Subscribed again by ioredis after every reconnect (autoResubscribe).
 subscriber.subscribe(CALCULATION_CHANNEL).catch((err: unknown) => logger.error({ err }, 'cannot subscribe'));
@@ -46,7 +43,7 @@ installProcessHandlers(app, logger, {
   },
   afterClose: async () => {
     await load.close();
-    await subscriber.quit().catch(() => subscriber.disconnect());
+    await closeRedis(subscriber);
   },
 });
 

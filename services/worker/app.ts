@@ -1,21 +1,17 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '../../core/config/worker.js';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { ErrorCode, SpillwayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { installDrain } from '../common/drain.js';
-import { installErrorHandling } from '../common/errors.js';
-import { serviceHttpOptions } from '../common/http-options.js';
-import { installMetrics } from '../common/metrics.js';
+import { createServiceApp } from '../common/service-app.js';
 import { codelabHash } from './hash.js';
 import { createWorkerMetrics } from './metrics.js';
 import { RandomPool } from './random-pool.js';
 
 export const MAX_STR_LENGTH = 4096;
-export const BODY_LIMIT_BYTES = 16 * 1024;
+const BODY_LIMIT_BYTES = 16 * 1024;
 
 const HashRequest = Type.Object({ str: Type.String({ minLength: 1, maxLength: MAX_STR_LENGTH }) });
 const HashResponse = Type.Object({ hash: Type.String() });
@@ -43,26 +39,20 @@ export function buildWorkerApp(deps: WorkerDeps): WorkerApp {
   const random = new RandomPool();
   const cluster = config.CLUSTER_NAME;
 
-  const app = Fastify(
-    serviceHttpOptions(deps.logger, BODY_LIMIT_BYTES),
-  ).withTypeProvider<TypeBoxTypeProvider>();
-  // Only JSON is accepted; without this, text/plain would be parsed as a string and fail later, less precisely.
-  app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
-  const drain = installDrain(app);
-  installMetrics(app, metrics.registry, { service: 'worker', defaultMetrics: deps.defaultMetrics ?? false });
+  const { app, drain } = createServiceApp({
+    service: 'worker',
+    logger: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    registry: metrics.registry,
+    defaultMetrics: deps.defaultMetrics ?? false,
+    redisStatus: () => redis.status,
+  });
 
   // Liveness: the process serves HTTP. Stays 200 while Redis is down, so the pod is not restarted for it.
   app.get('/', async () => ({ status: 'ok' }));
 
   // Readiness: Redis is connected and the worker is not draining.
-  app.get('/_healthz', async (_request, reply) => {
-    const draining = drain.isDraining();
-    const ready = !draining && redis.status === 'ready';
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'unavailable', redis: redis.status, draining });
-  });
+  app.get('/_healthz', drain.readiness);
 
   app.post('/', { schema: { body: HashRequest, response: { 200: HashResponse } } }, async (request) => {
     const { str } = request.body;

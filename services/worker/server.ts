@@ -1,7 +1,7 @@
 import { WorkerConfigSchema } from '../../core/config/worker.js';
 import { createLogger } from '../../core/logger.js';
 import { loadConfigOrExit } from '../common/config.js';
-import { createRedisClient } from '../common/redis.js';
+import { closeRedis, createPublisher } from '../common/redis.js';
 import { listenOrExit } from '../common/listen.js';
 import { installProcessHandlers } from '../common/shutdown.js';
 import { buildWorkerApp } from './app.js';
@@ -13,21 +13,13 @@ const logger = createLogger({
   pretty: process.stdout.isTTY,
   base: { cluster: config.CLUSTER_NAME },
 });
-const redis = createRedisClient(
-  {
-    url: config.REDIS_URL,
-    commandTimeoutMs: config.REDIS_TIMEOUT_MS,
-    queueWhileDisconnected: false,
-    role: 'publisher',
-  },
-  logger,
-);
+const redis = createPublisher(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
 const { app, markDraining } = buildWorkerApp({ config, logger, redis, defaultMetrics: true });
 
 installProcessHandlers(app, logger, {
   graceMs: config.SHUTDOWN_GRACE_MS,
   beforeClose: markDraining,
-  afterClose: async () => void (await redis.quit().catch(() => redis.disconnect())),
+  afterClose: () => closeRedis(redis),
 });
 
 await listenOrExit(app, logger, config, 'worker listening', { prefix: config.PREFIX });

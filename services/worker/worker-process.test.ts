@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/service-process.js';
-import { until } from '../../local/test-support/wait.js';
+import { sleep, until } from '../../local/test-support/wait.js';
 
 describe('worker process: Redis outage under traffic', () => {
   let redis: RedisServer;
@@ -40,7 +40,7 @@ describe('worker process: Redis outage under traffic', () => {
     const traffic = (async () => {
       while (running) {
         statuses.push((await hash()).status);
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
     })();
 
@@ -77,7 +77,7 @@ describe('worker process: Redis outage under traffic', () => {
     const inFlight = Array.from({ length: 5 }, () => slowPost(worker.port));
     await Promise.all(inFlight.map((r) => r.started));
     const stopped = worker.stop();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     for (const r of inFlight) r.finish();
     const statuses = await Promise.all(inFlight.map((r) => r.status));
     await stopped;

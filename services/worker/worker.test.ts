@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import { createLogger } from '../../core/logger.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
-import { createRedisClient } from '../common/redis.js';
+import { createPublisher } from '../common/redis.js';
 import { buildWorkerApp, MAX_STR_LENGTH } from './app.js';
 import { HASH_PATTERN } from './hash.js';
 import { until } from '../../local/test-support/wait.js';
@@ -22,10 +22,7 @@ describe('worker (in-process, real redis-server)', () => {
 
   before(async () => {
     redisServer = await startRedisServer();
-    publisher = createRedisClient(
-      { url: redisServer.url, commandTimeoutMs: 1000, queueWhileDisconnected: false, role: 'publisher' },
-      logger,
-    );
+    publisher = createPublisher(redisServer.url, 1000, logger);
     subscriber = new Redis(redisServer.url);
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
     await subscriber.subscribe(CALCULATION_CHANNEL);

@@ -1,0 +1,31 @@
+/** Helpers for the frontend's tests: its live feed (`/ws`) seen from a client, fed through Redis. */
+import type { Redis } from 'ioredis';
+import { WebSocket, type ClientOptions } from 'ws';
+import { CALCULATION_CHANNEL } from '../../core/channels.js';
+import { until } from '../../local/test-support/wait.js';
+
+/** A websocket on the live feed of the frontend at `frontendUrl` (`http://127.0.0.1:<port>/`). */
+export function openFeed(frontendUrl: string, options?: ClientOptions): WebSocket {
+  return new WebSocket(frontendUrl.replace('http', 'ws') + 'ws', options);
+}
+
+/** Every result `socket` receives from now on: the greeting's recent ones, then every batch's. */
+export function collectResults(socket: WebSocket): string[] {
+  const seen: string[] = [];
+  socket.on('message', (data: Buffer) =>
+    seen.push(...(JSON.parse(data.toString()) as { results: string[] }).results),
+  );
+  return seen;
+}
+
+/** Publishes `text` on `calculation` until it is in `seen` (the frontend may not be subscribed yet). */
+export async function publishUntilSeen(
+  publisher: Redis,
+  seen: readonly string[],
+  text: string,
+): Promise<void> {
+  await until(async () => {
+    await publisher.publish(CALCULATION_CHANNEL, text);
+    return seen.includes(text);
+  });
+}
