@@ -6,6 +6,7 @@
  */
 import { startRedisServer } from '../local/redis-server.js';
 import { startService, type ServiceProcess } from '../local/service-process.js';
+import { sleep } from '../local/test-support/wait.js';
 
 const RATES = [1, 5, 20, 100, 500, 1000, 2000, 5000];
 const SETTLE_MS = 1500;
@@ -27,8 +28,6 @@ interface Row {
   dropped: number;
   errors: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function totals(frontend: ServiceProcess): Promise<Totals> {
   const stats = (await (await fetch(frontend.url + 'api/stats')).json()) as { requests: { total: Totals } };

@@ -6,8 +6,6 @@ import { weightsMergePatch } from './servers/mesh-stack.js';
 
 const CHANGES = 4;
 
-/** Runs `bench/mesh.ts` with `args` and extra environment; resolves with its exit code and output. */
-
 describe('bench:mesh', () => {
   // Counts and structure only: the speed of the machine running the tests is not asserted, and neither is
   // the 1 s target (the exit code is only checked to agree with the report).

@@ -8,6 +8,7 @@
  * See docs/bench.md. `--json` prints one JSON object on stdout instead of the table.
  */
 import { ALL_BURST, ALL_PRIMARY } from '../core/weights.js';
+import { sleep } from '../local/test-support/wait.js';
 import { startMeshStack, type MeshStack, type Subset } from './servers/mesh-stack.js';
 import {
   formatReport,
@@ -18,7 +19,7 @@ import {
   type PathFigures,
 } from './servers/mesh-report.js';
 import { SubsetPoller } from './servers/subset-poller.js';
-import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
+import { defer, runBenchProgram } from './support/cleanup.js';
 import { BODY, CONNECTIONS, measureLoad, WARMUP_SECONDS } from './support/load.js';
 
 export type { MeshBenchReport } from './servers/mesh-report.js';
@@ -31,7 +32,6 @@ const POLL_CONNECTIONS = 2;
 /** Pause after a change is observed, before the next patch: 200 ms plus up to 200 ms at random. */
 const PAUSE_MS = 200;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** One request; throws unless it is answered 200 with `expected`. */
@@ -168,12 +168,4 @@ async function main(): Promise<number> {
   return result.pass ? 0 : 1;
 }
 
-installSignalHandlers();
-try {
-  process.exitCode = await main();
-} catch (err) {
-  process.stderr.write(`bench:mesh failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBenchProgram('mesh', main);

@@ -6,9 +6,11 @@
  */
 import { startRedisServer } from '../local/redis-server.js';
 import { startService } from '../local/service-process.js';
-import { cleanup, defer, installSignalHandlers } from './support/cleanup.js';
+import { defer, runBenchProgram } from './support/cleanup.js';
 import { BODY, CONNECTIONS, measureLoad, WARMUP_SECONDS, type LoadFigures } from './support/load.js';
 import { postOnce } from './support/post-once.js';
+import { fixed, table } from './support/report-table.js';
+import { sleep } from '../local/test-support/wait.js';
 import { HASH_PATTERN } from '../services/worker/hash.js';
 
 const START_TIMEOUT_MS = 20_000;
@@ -103,7 +105,7 @@ async function checkAnswers(spec: ServerSpec, url: string, deadline: number): Pr
     if (Date.now() > deadline) {
       throw new Error(`${spec.name} answered ${status} ${JSON.stringify(body)} to POST /`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -154,35 +156,30 @@ function report(durationSeconds: number, servers: ServerFigures[]): BenchReport 
 }
 
 function formatTable(r: BenchReport): string {
-  const num = (n: number, digits: number): string =>
-    n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const head = ['server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'];
-  const rows = r.servers.map((s) => [
-    s.server,
-    num(s.requestsPerSecond, 1),
-    num(s.p50Ms, 0),
-    num(s.p99Ms, 0),
-    String(s.non2xx),
-    String(s.errors),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const ratioLine = (label: string, x: Ratio): string =>
-    `${label.padEnd(34)}${num(x.value, 2).padStart(6)}  ` +
+    `${label.padEnd(34)}${fixed(x.value, 2).padStart(6)}  ` +
     (x.target === undefined
       ? '(information)'
-      : `(target >= ${num(x.target, 2)})  ${x.pass ? 'PASS' : 'FAIL'}`);
+      : `(target >= ${fixed(x.target, 2)})  ${x.pass ? 'PASS' : 'FAIL'}`);
   return [
     `${r.connections} connections, POST / with a 32-character str, ${r.durationSeconds} s each ` +
       `after a ${r.warmupSeconds} s warm-up`,
     '',
-    line(head),
-    ...rows.map(line),
+    ...table(
+      ['server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+      r.servers.map((s) => [
+        s.server,
+        fixed(s.requestsPerSecond, 1),
+        fixed(s.p50Ms, 0),
+        fixed(s.p99Ms, 0),
+        String(s.non2xx),
+        String(s.errors),
+      ]),
+    ),
     '',
     ratioLine('worker / fastify-hello', r.ratios.workerToFastifyHello),
     ratioLine('worker / express-codelab', r.ratios.workerToExpressCodelab),
-    ratioLine(`worker / codelab's ${num(CODELAB_WORKER_RPS, 0)} req/s`, r.ratios.workerToCodelabFigure),
+    ratioLine(`worker / codelab's ${fixed(CODELAB_WORKER_RPS, 0)} req/s`, r.ratios.workerToCodelabFigure),
   ].join('\n');
 }
 
@@ -215,12 +212,4 @@ async function main(): Promise<number> {
   return worker && worker.non2xx === 0 && worker.errors === 0 ? 0 : 1;
 }
 
-installSignalHandlers();
-try {
-  process.exitCode = await main();
-} catch (err) {
-  process.stderr.write(`bench:worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBenchProgram('worker', main);

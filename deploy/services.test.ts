@@ -15,7 +15,7 @@ import { createLogger } from '../core/logger.js';
 import { startListening, type ListeningProcess } from '../local/child-process.js';
 import { freePort } from '../local/ports.js';
 import { until } from '../local/test-support/wait.js';
-import { createRedisClient } from '../services/common/redis.js';
+import { createPublisher, createSubscriber } from '../services/common/redis.js';
 import { buildFrontendApp } from '../services/frontend/app.js';
 import { LoadGenerator } from '../services/frontend/load-generator.js';
 import { ResultsFeed } from '../services/frontend/results.js';
@@ -35,14 +35,24 @@ import {
 
 const logger = createLogger({ service: 'deploy-test', level: 'silent' });
 
+/** Redis clients as the services make them: the worker's publisher and the frontend's subscriber. */
+const publisherOn = (url: string) => createPublisher(url, 1000, logger);
+const subscriberOn = (url: string) => createSubscriber(url, logger);
+
+/** The AuthorizationPolicies of istio/security, with the fields these tests read. */
+const authorizationPolicies = () =>
+  objectsOf('istio/security/authorization-policies.yaml') as unknown as {
+    metadata: { name: string };
+    spec: {
+      rules?: { to?: { operation: { paths?: string[]; methods?: string[]; ports?: string[] } }[] }[];
+    };
+  }[];
+
 /** The frontend app as its server builds it (without listening), subscribed on the given Redis. */
 async function buildFrontendOn(
   redisUrl: string,
 ): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
-  const subscriber = createRedisClient(
-    { url: redisUrl, queueWhileDisconnected: true, role: 'subscriber' },
-    logger,
-  );
+  const subscriber = subscriberOn(redisUrl);
   await subscriber.subscribe(CALCULATION_CHANNEL);
   const load = new LoadGenerator({
     processorUrl: 'http://127.0.0.1:9/',
@@ -244,10 +254,7 @@ describe('the manifests against the services they run', () => {
 
     async function startWorker(env: Record<string, string>): Promise<FastifyInstance> {
       const config = loadConfig('worker', WorkerConfigSchema, { ...env, REDIS_URL: redisUrl });
-      const publisher = createRedisClient(
-        { url: config.REDIS_URL, commandTimeoutMs: 1000, queueWhileDisconnected: false, role: 'publisher' },
-        logger,
-      );
+      const publisher = publisherOn(config.REDIS_URL);
       const { app } = buildWorkerApp({ config, logger, redis: publisher });
       closers.push(
         () => app.close(),
@@ -266,16 +273,10 @@ describe('the manifests against the services they run', () => {
 
   test("Redis's ACL lets a worker publish and the frontend receive on `calculation`, and refuses the rest", async () => {
     const received: string[] = [];
-    const subscriber = createRedisClient(
-      { url: redisUrl, queueWhileDisconnected: true, role: 'subscriber' },
-      logger,
-    );
+    const subscriber = subscriberOn(redisUrl);
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
     await subscriber.subscribe(CALCULATION_CHANNEL);
-    const publisher = createRedisClient(
-      { url: redisUrl, commandTimeoutMs: 1000, queueWhileDisconnected: false, role: 'publisher' },
-      logger,
-    );
+    const publisher = publisherOn(redisUrl);
     await until(() => publisher.status === 'ready');
     const { app } = buildWorkerApp({
       config: { PREFIX: 'bursty-', CLUSTER_NAME: 'burst' },
@@ -320,12 +321,7 @@ describe('the manifests against the services they run', () => {
       { spec: { http: { match: { uri: { exact?: string; prefix?: string } }[] }[] } },
     ];
     const matches = vs.spec.http.flatMap((h) => h.match.map((m) => m.uri));
-    const policies = objectsOf('istio/security/authorization-policies.yaml') as unknown as {
-      metadata: { name: string };
-      spec: {
-        rules?: { to?: { operation: { paths?: string[]; methods?: string[]; ports?: string[] } }[] }[];
-      };
-    }[];
+    const policies = authorizationPolicies();
     const frontendPolicy = policies.find((p) => p.metadata.name === 'frontend-from-ingress');
     const authorized = frontendPolicy?.spec.rules
       ?.flatMap((r) => r.to ?? [])
@@ -362,21 +358,13 @@ describe('the manifests against the services they run', () => {
   });
 
   test("the worker's AuthorizationPolicy allows exactly the worker's one operation, on its port", async () => {
-    const policies = objectsOf('istio/security/authorization-policies.yaml') as unknown as {
-      metadata: { name: string };
-      spec: {
-        rules?: { to?: { operation: { paths?: string[]; methods?: string[]; ports?: string[] } }[] }[];
-      };
-    }[];
+    const policies = authorizationPolicies();
     const operations = policies
       .find((p) => p.metadata.name === 'worker-from-frontend')
       ?.spec.rules?.flatMap((r) => r.to ?? [])
       .map((t) => t.operation);
     assert.equal(operations?.length, 1);
-    const publisher = createRedisClient(
-      { url: redisUrl, commandTimeoutMs: 1000, queueWhileDisconnected: false, role: 'publisher' },
-      logger,
-    );
+    const publisher = publisherOn(redisUrl);
     const { app } = buildWorkerApp({
       config: { PREFIX: '', CLUSTER_NAME: 'primary' },
       logger,

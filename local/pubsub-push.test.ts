@@ -5,8 +5,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { cloudEvent, type CloudEvent } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createTopic, startPubSubEmulator, type PubSubEmulator } from './pubsub-emulator.js';
@@ -18,6 +16,7 @@ import {
   type PushSubscriptionOptions,
 } from './pubsub-emulator-admin.js';
 import { gcloudAttributeFlag, gcloudPublish } from './test-support/gcloud-publish.js';
+import { listenOnLoopback } from './test-support/listen-loopback.js';
 import { sleep, until } from './test-support/wait.js';
 
 /** What a push delivery hands the function: a converted CloudEvent or, for an empty body, the raw body. */
@@ -71,9 +70,7 @@ describe('Pub/Sub emulator push to a functions-framework cloudEvent function', (
       await handler(received, probe);
     });
     const server = getTestServer(name);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = `http://127.0.0.1:${await listenOnLoopback(server)}`;
     await createTopic(emulator, topic);
     await createPushSubscription(
       emulator,

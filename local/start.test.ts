@@ -1,18 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { freePort } from './ports.js';
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+import { acceptsConnections, freePort } from './ports.js';
 
 test('the local stack starts redis, a worker and the frontend, serves hashes, and Ctrl-C stops everything', async () => {
   const frontendPort = await freePort();
@@ -55,7 +44,7 @@ test('the local stack starts redis, a worker and the frontend, serves hashes, an
     runner.kill('SIGINT');
     assert.equal(await exited, 0);
     for (const port of [frontendPort, workerPort, redisPort]) {
-      assert.equal(await accepts(port), false, `nothing listens on ${port} any more`);
+      assert.equal(await acceptsConnections(port), false, `nothing listens on ${port} any more`);
     }
   } finally {
     if (runner.exitCode === null) runner.kill('SIGKILL');

@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { encodeDecision } from '../../core/decision/codec.js';
 import { DecisionKind, type DecisionMessage, type Target } from '../../core/decision/message.js';
 import { formatRfc3339 } from '../../core/decision/rfc3339.js';
-import type { Weights } from '../../core/weights.js';
+import { ALL_BURST, ALL_PRIMARY, type Weights } from '../../core/weights.js';
 import { DefaultSeedFiles, startControlPlane, type ControlPlane } from '../../local/control-plane/index.js';
 import { createTopic, startPubSubEmulator, type PubSubEmulator } from '../../local/pubsub-emulator.js';
 import {
@@ -54,8 +54,7 @@ export interface ApplierBenchStack {
 }
 
 /** The other extreme: every decision the bench publishes changes the weights. */
-export const flipped = (w: Weights | undefined): Weights =>
-  w?.burst === 100 ? { primary: 100, burst: 0 } : { primary: 0, burst: 100 };
+export const flipped = (w: Weights | undefined): Weights => (w?.burst === 100 ? ALL_PRIMARY : ALL_BURST);
 
 /** Starts it all; `defer` receives each stopper as soon as there is something to stop. */
 export async function startApplierBenchStack(

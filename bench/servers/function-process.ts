@@ -6,19 +6,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { join } from 'node:path';
+import { FRAMEWORK_MAIN } from '../../functions/test-support/framework-process.js';
+import { acceptsConnections } from '../../local/ports.js';
+import { sleep } from '../../local/test-support/wait.js';
 import { BUILT_ENTRY, ROOT } from '../support/built-code.js';
 
-const FRAMEWORK_MAIN = join(
-  ROOT,
-  'node_modules',
-  '@google-cloud',
-  'functions-framework',
-  'build',
-  'src',
-  'main.js',
-);
 const OUTPUT_LIMIT = 64 * 1024;
 
 /** One JSON log line of the function and performance.now() when this process read it. */
@@ -66,17 +58,6 @@ export function rssMiB(pid: number): number {
     // no /proc: ask ps
   }
   return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** The caller's environment without what would change a function's configuration or its Node. */
@@ -165,7 +146,7 @@ export async function startFunctionProcess(options: FunctionOptions): Promise<Fu
 
   const deadline = spawnedAt + readyTimeoutMs;
   for (;;) {
-    if (await accepts(port)) break;
+    if (await acceptsConnections(port)) break;
     if (failure !== undefined || exited || performance.now() > deadline) {
       await stop();
       const why =
@@ -175,7 +156,7 @@ export async function startFunctionProcess(options: FunctionOptions): Promise<Fu
           : `did not listen within ${readyTimeoutMs} ms`);
       throw new Error(`${name} ${why}; its output:\n${output()}`);
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
   const listeningAt = performance.now();
   const pid = child.pid;

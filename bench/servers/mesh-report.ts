@@ -3,7 +3,8 @@
  * and the table it prints otherwise.
  */
 import type { LoadFigures } from '../support/load.js';
-import { table } from '../support/report-table.js';
+import { fixed, table } from '../support/report-table.js';
+import { spread as spreadOf } from '../support/spread.js';
 import type { Subset } from './mesh-stack.js';
 
 export interface PathFigures extends LoadFigures {
@@ -59,12 +60,11 @@ export interface MeshBenchReport {
   pass: boolean;
 }
 
-/** Nearest-rank percentiles. */
+/** Nearest-rank percentiles (support/spread.ts) under this report's names; null without samples. */
 export function spread(values: number[]): Spread | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-  return { minMs: at(0), p50Ms: at(50), p99Ms: at(99), maxMs: at(100) };
+  const { min, p50, p99, max } = spreadOf(values, { p50: 0.5, p99: 0.99 });
+  return { minMs: min, p50Ms: p50, p99Ms: p99, maxMs: max };
 }
 
 export function report(
@@ -86,15 +86,12 @@ export function report(
   };
 }
 
-const num = (n: number, digits: number): string =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
 export function formatReport(r: MeshBenchReport): string {
   const { direct, mesh, meshToDirect } = r.throughput;
   const p = r.propagation;
   const spreadRow = (label: string, s: Spread | null): string[] => [
     label,
-    ...(s === null ? ['-', '-', '-', '-'] : [s.minMs, s.p50Ms, s.p99Ms, s.maxMs].map((v) => num(v, 1))),
+    ...(s === null ? ['-', '-', '-', '-'] : [s.minMs, s.p50Ms, s.p99Ms, s.maxMs].map((v) => fixed(v, 1))),
   ];
   const stale = p.perChange.reduce((n, c) => n + c.oldSubsetBeforeObserved, 0);
   const misrouted = p.perChange.reduce((n, c) => n + c.oldSubsetAfterObserved, 0);
@@ -106,16 +103,16 @@ export function formatReport(r: MeshBenchReport): string {
       ['path', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'wrong body'],
       [direct, mesh].map((f) => [
         f.path === 'direct' ? 'direct to the upstream' : 'through the mesh',
-        num(f.requestsPerSecond, 1),
-        num(f.p50Ms, 0),
-        num(f.p99Ms, 0),
+        fixed(f.requestsPerSecond, 1),
+        fixed(f.p50Ms, 0),
+        fixed(f.p99Ms, 0),
         String(f.non2xx),
         String(f.errors),
         String(f.mismatches),
       ]),
     ),
     '',
-    `mesh / direct  ${num(meshToDirect.value, 2)}  (information)`,
+    `mesh / direct  ${fixed(meshToDirect.value, 2)}  (information)`,
     '',
     `Weight-change propagation: ${p.changes} merge patches of the VirtualService (100/0 and 0/100 in turn), ` +
       `${p.pollConnections} connections polling through the mesh`,
@@ -128,9 +125,9 @@ export function formatReport(r: MeshBenchReport): string {
       ],
     ),
     '',
-    `changes observed ${p.observed} / ${p.changes}; over ${num(p.targetMs, 0)} ms: ${p.overTarget} ` +
+    `changes observed ${p.observed} / ${p.changes}; over ${fixed(p.targetMs, 0)} ms: ${p.overTarget} ` +
       `(target 0)  ${p.pass ? 'PASS' : 'FAIL'}`,
-    `requests ${num(p.requests, 0)}: failed ${p.failedRequests}, old subset while a change propagated ${num(stale, 0)}, ` +
+    `requests ${fixed(p.requests, 0)}: failed ${p.failedRequests}, old subset while a change propagated ${fixed(stale, 0)}, ` +
       `old subset after it was observed ${misrouted}`,
   ].join('\n');
 }

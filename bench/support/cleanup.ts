@@ -33,3 +33,19 @@ export function installSignalHandlers(): void {
     });
   }
 }
+
+/**
+ * Runs `main` as the process's program: its answer is the exit code; a throw prints `bench:NAME failed: …`
+ * and exits 1; everything deferred is stopped at the end, on error and on Ctrl-C. Call once, at the top level.
+ */
+export async function runBenchProgram(name: string, main: () => Promise<number>): Promise<void> {
+  installSignalHandlers();
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    process.stderr.write(`bench:${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}

@@ -32,26 +32,6 @@ export function loadBuild(): BuildConfig {
   return config as BuildConfig;
 }
 
-/** Cloud Build's default substitutions (https://cloud.google.com/build/docs/configuring-builds/substitute-variable-values). */
-export const builtinSubstitutions = new Set([
-  'PROJECT_ID',
-  'PROJECT_NUMBER',
-  'BUILD_ID',
-  'LOCATION',
-  'TRIGGER_NAME',
-  'TRIGGER_BUILD_CONFIG_PATH',
-  'COMMIT_SHA',
-  'SHORT_SHA',
-  'REVISION_ID',
-  'REPO_NAME',
-  'REPO_FULL_NAME',
-  'BRANCH_NAME',
-  'TAG_NAME',
-  'REF_NAME',
-  'SERVICE_ACCOUNT_EMAIL',
-  'SERVICE_ACCOUNT',
-]);
-
 /** Built-ins that are empty under `gcloud builds submit` (they come from a source repository or trigger). */
 export const emptyUnderSubmit = [
   'COMMIT_SHA',
@@ -64,6 +44,18 @@ export const emptyUnderSubmit = [
   'REF_NAME',
   'TRIGGER_NAME',
 ];
+
+/** Cloud Build's default substitutions (https://cloud.google.com/build/docs/configuring-builds/substitute-variable-values). */
+export const builtinSubstitutions = new Set([
+  'PROJECT_ID',
+  'PROJECT_NUMBER',
+  'BUILD_ID',
+  'LOCATION',
+  'TRIGGER_BUILD_CONFIG_PATH',
+  'SERVICE_ACCOUNT_EMAIL',
+  'SERVICE_ACCOUNT',
+  ...emptyUnderSubmit,
+]);
 
 // `$$` (a literal `$`), `${NAME}`, `$NAME`, or a lone `$` (which Cloud Build would not leave to the shell).
 const TEMPLATE = /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*)|)/g;

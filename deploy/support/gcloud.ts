@@ -86,10 +86,6 @@ export const leadingWords = (args: string[]): string[] => {
   return end === -1 ? args : args.slice(0, end);
 };
 
-/** The long flags a call uses (`--name=value` → `--name`). */
-export const flagsUsed = (args: string[]): string[] =>
-  args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0] ?? a);
-
 const NO_ACCOUNT = 'You do not currently have an active account selected';
 
 const parses = new Map<string, Promise<string | undefined>>();

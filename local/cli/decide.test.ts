@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort } from '../ports.js';
+import { runToExit, type ProgramRun } from '../test-support/run-to-exit.js';
 import { rateQuery } from '../../functions/decider/test-support/request-counter.js';
 import {
   driveRate,
@@ -19,10 +19,7 @@ import {
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `spillway decide ARGS` as a user runs it (bin/spillway.mjs), with `env` added to the environment. */
-function spillway(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spillway(args: string[], env: Record<string, string> = {}): Promise<ProgramRun> {
   // Only what the test sets of the decider's own variables (and not node --test's context).
   const unset = ['NODE_TEST_CONTEXT', 'SPILLWAY_POLICY_FILE', 'PROMETHEUS_URL', 'PUBSUB_EMULATOR_HOST'];
   const inherited = Object.entries(process.env).filter(([name]) => !unset.includes(name));
@@ -31,15 +28,7 @@ function spillway(
     METADATA_SERVER_DETECTION: 'none',
     ...env,
   };
-  const child = spawn(process.execPath, ['bin/spillway.mjs', 'decide', ...args], {
-    cwd: REPO_ROOT,
-    env: childEnv,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return runToExit(process.execPath, ['bin/spillway.mjs', 'decide', ...args], childEnv, REPO_ROOT);
 }
 
 interface Printed {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigError } from '../../core/errors.js';
-import { loggerOptions, type LogLevel } from '../../core/logger.js';
+import { loggerOptions } from '../../core/logger.js';
 import type { DeciderConfig } from '../../functions/decider/config.js';
 import { createDecider } from '../../functions/decider/decider.js';
 import { decisionSummary } from '../../functions/decider/handler.js';
@@ -88,10 +88,7 @@ export async function run(args: string[]): Promise<number> {
     );
   }
 
-  const logger = pino(
-    loggerOptions({ service: 'decider', level: config.logLevel as LogLevel }),
-    pino.destination(2),
-  );
+  const logger = pino(loggerOptions({ service: 'decider', level: config.logLevel }), pino.destination(2));
   const decider = createDecider({ config, logger });
   try {
     const result = await decider.call({ once: true, dryRun: values['dry-run'] ?? false });

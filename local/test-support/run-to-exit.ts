@@ -1,16 +1,32 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-/** Runs a program to its end; answers its exit code and everything it wrote (stdout and stderr). */
+/** What a program wrote until it ended: stdout and stderr apart, and both as they interleaved. */
+export interface ProgramRun {
+  code: number | null;
+  output: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end (in `cwd`, by default this process's); answers its exit code and everything it wrote. */
 export async function runToExit(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  cwd?: string,
+): Promise<ProgramRun> {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run: ProgramRun = { code: null, output: '', stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => {
+    run.stdout += c.toString();
+    run.output += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    run.stderr += c.toString();
+    run.output += c.toString();
+  });
+  // `close`, not `exit`: the output is complete only once the pipes are closed.
+  [run.code] = (await once(child, 'close')) as [number | null];
+  return run;
 }
