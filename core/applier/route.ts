@@ -1,3 +1,4 @@
+import { isRecord, type JsonRecord } from '../json.js';
 import type { Weights } from '../weights.js';
 
 /**
@@ -20,28 +21,24 @@ export type ManagedRoute = {
 
 export type RouteLookup = { ok: true; route: ManagedRoute } | { ok: false; reason: string };
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function subsetOf(destination: unknown): string | undefined {
-  if (!isObject(destination)) return undefined;
+  if (!isRecord(destination)) return undefined;
   const d = destination['destination'];
-  if (!isObject(d)) return undefined;
+  if (!isRecord(d)) return undefined;
   return typeof d['subset'] === 'string' ? d['subset'] : undefined;
 }
 
 function weightOf(destination: unknown): number | undefined {
-  if (!isObject(destination)) return undefined;
+  if (!isRecord(destination)) return undefined;
   const w = destination['weight'];
   return typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 100 ? w : undefined;
 }
 
-function describe(index: number, route: Json): string {
+function describe(index: number, route: JsonRecord): string {
   return typeof route['name'] === 'string' ? `http route ${JSON.stringify(route['name'])}` : `http[${index}]`;
 }
 
-function checkRoute(index: number, route: Json): RouteLookup {
+function checkRoute(index: number, route: JsonRecord): RouteLookup {
   const list = route['route'];
   const where = describe(index, route);
   if (!Array.isArray(list) || list.length === 0)
@@ -89,11 +86,11 @@ function checkRoute(index: number, route: Json): RouteLookup {
  * the only `http` route that sends to both subsets. Answers why not, precisely, for an operator to fix.
  */
 export function findManagedRoute(virtualService: unknown, routeName?: string): RouteLookup {
-  const spec = isObject(virtualService) ? virtualService['spec'] : undefined;
-  const http = isObject(spec) ? spec['http'] : undefined;
+  const spec = isRecord(virtualService) ? virtualService['spec'] : undefined;
+  const http = isRecord(spec) ? spec['http'] : undefined;
   if (!Array.isArray(http) || http.length === 0)
     return { ok: false, reason: 'the VirtualService has no http routes' };
-  const routes = http.map((r, i) => [i, isObject(r) ? r : {}] as const);
+  const routes = http.map((r, i) => [i, isRecord(r) ? r : {}] as const);
   if (routeName !== undefined) {
     const named = routes.find(([, r]) => r['name'] === routeName);
     if (named === undefined)

@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
-import { DecisionKind, ID_PATTERN, Limits } from '../decision/message.js';
+import { DateTimeSchema, DecisionKindSchema, ID_PATTERN, Limits } from '../decision/message.js';
 import { parseRfc3339 } from '../decision/rfc3339.js';
 import { validateWeights, WeightsSchema } from '../weights.js';
 
@@ -18,26 +18,17 @@ export const Annotation = {
   History: 'spillway.dev/history',
 } as const;
 
-export const ANNOTATION_PREFIX = 'spillway.dev/';
-
 /** How many applied decisions `spillway.dev/history` keeps. */
 export const HISTORY_LENGTH = 20;
-
-const DateTime = Type.String({ format: 'date-time' });
-const Kind = Type.Union([
-  Type.Literal(DecisionKind.Auto),
-  Type.Literal(DecisionKind.Override),
-  Type.Literal(DecisionKind.Release),
-]);
 
 export const AppliedEntrySchema = Type.Object(
   {
     id: Type.String({ pattern: ID_PATTERN }),
-    kind: Kind,
-    issuedAt: DateTime,
+    kind: DecisionKindSchema,
+    issuedAt: DateTimeSchema,
     weights: WeightsSchema,
     reason: Type.String({ maxLength: Limits.reasonLength }),
-    appliedAt: DateTime,
+    appliedAt: DateTimeSchema,
   },
   { additionalProperties: false },
 );
@@ -46,7 +37,7 @@ export type AppliedEntry = Static<typeof AppliedEntrySchema>;
 export const OverrideStateSchema = Type.Object(
   {
     weights: WeightsSchema,
-    until: DateTime,
+    until: DateTimeSchema,
     reason: Type.String({ maxLength: Limits.reasonLength }),
     id: Type.String({ pattern: ID_PATTERN }),
   },
@@ -66,13 +57,17 @@ export type SpillwayState = {
   problems: string[];
 };
 
-function readJson<T>(
+/**
+ * The annotation `key` parsed and checked against `schema`, then by `sound` (what a schema cannot state);
+ * undefined when it is absent, or — with a line in `problems` — when it cannot be read.
+ */
+function readJson<S extends TSchema>(
   annotations: Readonly<Record<string, string>>,
   key: string,
-  check: (value: unknown) => value is T,
-  describe: (value: unknown) => string,
+  schema: S,
+  sound: (value: Static<S>) => boolean,
   problems: string[],
-): T | undefined {
+): Static<S> | undefined {
   const text = annotations[key];
   if (text === undefined) return undefined;
   let value: unknown;
@@ -82,8 +77,11 @@ function readJson<T>(
     problems.push(`annotation ${key} is not JSON; it is ignored and will be rewritten`);
     return undefined;
   }
-  if (check(value)) return value;
-  problems.push(`annotation ${key} is not valid (${describe(value)}); it is ignored and will be rewritten`);
+  let why: string;
+  if (!Value.Check(schema, value)) why = firstError(schema, value);
+  else if (!sound(value)) why = 'bad weights or date';
+  else return value;
+  problems.push(`annotation ${key} is not valid (${why}); it is ignored and will be rewritten`);
   return undefined;
 }
 
@@ -101,39 +99,17 @@ function entryOk(entry: AppliedEntry): boolean {
   );
 }
 
-const isEntry = (v: unknown): v is AppliedEntry => Value.Check(AppliedEntrySchema, v) && entryOk(v);
-const isOverride = (v: unknown): v is OverrideState =>
-  Value.Check(OverrideStateSchema, v) &&
-  validateWeights(v.weights) === undefined &&
-  parseRfc3339(v.until) !== undefined;
-const isHistory = (v: unknown): v is AppliedEntry[] => Value.Check(HistorySchema, v) && v.every(entryOk);
+function overrideOk(override: OverrideState): boolean {
+  return validateWeights(override.weights) === undefined && parseRfc3339(override.until) !== undefined;
+}
 
 /** Reads Spillway's annotations of a VirtualService (`metadata.annotations`, possibly absent). */
 export function readState(annotations: Readonly<Record<string, string>> | undefined): SpillwayState {
   const all = annotations ?? {};
   const problems: string[] = [];
-  const lastApplied = readJson(
-    all,
-    Annotation.LastApplied,
-    isEntry,
-    (v) => (Value.Check(AppliedEntrySchema, v) ? 'bad weights or date' : firstError(AppliedEntrySchema, v)),
-    problems,
-  );
-  const override = readJson(
-    all,
-    Annotation.Override,
-    isOverride,
-    (v) => (Value.Check(OverrideStateSchema, v) ? 'bad weights or date' : firstError(OverrideStateSchema, v)),
-    problems,
-  );
-  const history =
-    readJson(
-      all,
-      Annotation.History,
-      isHistory,
-      (v) => (Value.Check(HistorySchema, v) ? 'bad weights or date' : firstError(HistorySchema, v)),
-      problems,
-    ) ?? [];
+  const lastApplied = readJson(all, Annotation.LastApplied, AppliedEntrySchema, entryOk, problems);
+  const override = readJson(all, Annotation.Override, OverrideStateSchema, overrideOk, problems);
+  const history = readJson(all, Annotation.History, HistorySchema, (h) => h.every(entryOk), problems) ?? [];
   return {
     ...(lastApplied === undefined ? {} : { lastApplied }),
     ...(override === undefined ? {} : { override }),

@@ -1,4 +1,4 @@
-import { DECISION_KINDS, Limits, formatTarget, type DecisionMessage } from './message.js';
+import { DECISION_KINDS, Limits, formatTarget, isDecisionKind, type DecisionMessage } from './message.js';
 import { validateDecision, type DecodeResult } from './validate.js';
 
 export type { DecodeResult } from './validate.js';
@@ -85,7 +85,7 @@ function checkAttributes(message: DecisionMessage, attributes: Attributes): stri
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || name.startsWith(GOOGLE_ATTRIBUTE_PREFIX)) continue;
     if (name === 'kind') {
-      if (!(DECISION_KINDS as readonly string[]).includes(value))
+      if (!isDecisionKind(value))
         return `attribute kind must be one of ${DECISION_KINDS.join(', ')} (got ${JSON.stringify(value)})`;
       if (value !== message.kind)
         return `attribute kind ${JSON.stringify(value)} does not match the body's kind ${JSON.stringify(message.kind)}`;

@@ -3,19 +3,24 @@
  * order, each at most once — `30s`, `30m`, `2h`, `1h30m`, `7d`. No bare numbers (is `30` seconds or
  * minutes?), no fractions, no `ms`.
  */
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-const UNIT_SECONDS = [86_400, 3_600, 60, 1] as const;
+export const DURATION_PATTERN = '^(?=.)(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?$';
+const DURATION = new RegExp(DURATION_PATTERN);
+/** The units in the pattern's order, with their length in seconds. */
+const UNITS = [
+  ['d', 86_400],
+  ['h', 3_600],
+  ['m', 60],
+  ['s', 1],
+] as const;
 
 export const DURATION_HINT = 'a duration like 30s, 30m, 2h or 1h30m (units d, h, m, s)';
 
 /** The number of seconds `text` names, or why it is not a duration. */
 export function parseDuration(text: string): { ok: true; seconds: number } | { ok: false; reason: string } {
-  const trimmed = text.trim();
-  const m = DURATION.exec(trimmed);
-  if (trimmed === '' || m === null)
-    return { ok: false, reason: `must be ${DURATION_HINT} (got ${JSON.stringify(text)})` };
+  const m = DURATION.exec(text.trim());
+  if (m === null) return { ok: false, reason: `must be ${DURATION_HINT} (got ${JSON.stringify(text)})` };
   let seconds = 0;
-  UNIT_SECONDS.forEach((unit, i) => {
+  UNITS.forEach(([, unit], i) => {
     const part = m[i + 1];
     if (part !== undefined) seconds += Number(part) * unit;
   });
@@ -29,12 +34,7 @@ export function formatDuration(totalSeconds: number): string {
   let rest = Math.max(0, Math.floor(totalSeconds));
   if (rest === 0) return '0s';
   let text = '';
-  for (const [unit, seconds] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
+  for (const [unit, seconds] of UNITS) {
     const count = Math.floor(rest / seconds);
     if (count > 0) text += `${count}${unit}`;
     rest -= count * seconds;

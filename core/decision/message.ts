@@ -18,6 +18,10 @@ export const DecisionKind = {
 export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];
 export const DECISION_KINDS: readonly DecisionKind[] = Object.values(DecisionKind);
 
+export function isDecisionKind(value: string): value is DecisionKind {
+  return (DECISION_KINDS as readonly string[]).includes(value);
+}
+
 export const DECISION_VERSION = 1 as const;
 
 /** Limits of the free-text fields, so a message always fits in a Kubernetes annotation. */
@@ -39,8 +43,35 @@ export const OBJECT_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([
 /** An id: 1–128 characters, no whitespace. */
 export const ID_PATTERN = '^\\S{1,128}$';
 
+/** What a namespace and a VirtualService name must be, for the reasons given to operators. */
+export const NAMESPACE_RULE = 'a Kubernetes namespace name (lower-case letters, digits, "-"; at most 63)';
+export const OBJECT_NAME_RULE =
+  'a Kubernetes object name (lower-case letters, digits, "-", "."; at most 253)';
+
+const NAMESPACE_RE = new RegExp(NAMESPACE_PATTERN);
+const OBJECT_NAME_RE = new RegExp(OBJECT_NAME_PATTERN);
+const ID_RE = new RegExp(ID_PATTERN);
+
+export function isNamespaceName(text: string): boolean {
+  return text.length <= 63 && NAMESPACE_RE.test(text);
+}
+
+export function isObjectName(text: string): boolean {
+  return text.length <= 253 && OBJECT_NAME_RE.test(text);
+}
+
+export function isDecisionId(text: string): boolean {
+  return ID_RE.test(text);
+}
+
 /** An RFC 3339 date-time; `core/decision/rfc3339.ts` checks it strictly (calendar, offset). */
-const DateTimeSchema = Type.String({ format: 'date-time', description: 'an RFC 3339 date-time' });
+export const DateTimeSchema = Type.String({ format: 'date-time', description: 'an RFC 3339 date-time' });
+
+export const DecisionKindSchema = Type.Union([
+  Type.Literal(DecisionKind.Auto),
+  Type.Literal(DecisionKind.Override),
+  Type.Literal(DecisionKind.Release),
+]);
 
 export const TargetSchema = Type.Object(
   {
@@ -70,11 +101,7 @@ export const DecisionMessageSchema = Type.Object(
   {
     version: Type.Literal(DECISION_VERSION),
     id: Type.String({ pattern: ID_PATTERN }),
-    kind: Type.Union([
-      Type.Literal(DecisionKind.Auto),
-      Type.Literal(DecisionKind.Override),
-      Type.Literal(DecisionKind.Release),
-    ]),
+    kind: DecisionKindSchema,
     issuedAt: DateTimeSchema,
     target: TargetSchema,
     weights: WeightsSchema,
@@ -101,15 +128,15 @@ export function parseTarget(text: string): { ok: true; target: Target } | { ok: 
   const [namespace, virtualService] = parts;
   if (parts.length !== 2 || namespace === undefined || virtualService === undefined)
     return { ok: false, reason: `target must be namespace/virtualService (got ${JSON.stringify(text)})` };
-  if (namespace.length > 63 || !new RegExp(NAMESPACE_PATTERN).test(namespace))
+  if (!isNamespaceName(namespace))
     return {
       ok: false,
-      reason: `target namespace must be a Kubernetes namespace name (lower-case letters, digits, "-"; at most 63) (got ${JSON.stringify(namespace)})`,
+      reason: `target namespace must be ${NAMESPACE_RULE} (got ${JSON.stringify(namespace)})`,
     };
-  if (virtualService.length > 253 || !new RegExp(OBJECT_NAME_PATTERN).test(virtualService))
+  if (!isObjectName(virtualService))
     return {
       ok: false,
-      reason: `target virtualService must be a Kubernetes object name (lower-case letters, digits, "-", "."; at most 253) (got ${JSON.stringify(virtualService)})`,
+      reason: `target virtualService must be ${OBJECT_NAME_RULE} (got ${JSON.stringify(virtualService)})`,
     };
   return { ok: true, target: { namespace, virtualService } };
 }

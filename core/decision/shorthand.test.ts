@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeDecision } from './codec.js';
-import { formatDuration, parseDuration, parseOperatorMessage, type OperatorContext } from './shorthand.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { parseOperatorMessage, type OperatorContext } from './shorthand.js';
 import type { DecisionMessage } from './message.js';
 
 const now = new Date('2026-11-26T10:00:00Z');

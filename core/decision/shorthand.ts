@@ -18,8 +18,6 @@ import {
 import { formatRfc3339 } from './rfc3339.js';
 import { validateDecision } from './validate.js';
 
-export { parseDuration, formatDuration } from './duration.js';
-
 /** How long an override holds when the operator gives no `ttl`. */
 export const DEFAULT_OVERRIDE_TTL_SECONDS = 3_600;
 /** The shortest and longest `ttl` accepted. */

@@ -5,10 +5,13 @@ import {
   DECISION_VERSION,
   DecisionKind,
   DecisionMessageSchema,
-  ID_PATTERN,
   Limits,
-  NAMESPACE_PATTERN,
-  OBJECT_NAME_PATTERN,
+  NAMESPACE_RULE,
+  OBJECT_NAME_RULE,
+  isDecisionId,
+  isDecisionKind,
+  isNamespaceName,
+  isObjectName,
   type DecisionMessage,
   type Observed,
   type Target,
@@ -53,11 +56,10 @@ function check(value: unknown): DecisionMessage {
   onlyKnown(root, TOP_FIELDS, '');
 
   const id = string(root, 'id', '');
-  if (!new RegExp(ID_PATTERN).test(id))
+  if (!isDecisionId(id))
     fail(`id must be 1 to ${Limits.idLength} characters without spaces (got ${show(id)})`);
   const kind = string(root, 'kind', '');
-  if (!(DECISION_KINDS as readonly string[]).includes(kind))
-    fail(`kind must be one of ${DECISION_KINDS.join(', ')} (got ${show(kind)})`);
+  if (!isDecisionKind(kind)) fail(`kind must be one of ${DECISION_KINDS.join(', ')} (got ${show(kind)})`);
   const issuedAtText = string(root, 'issuedAt', '');
   const issuedAt = date(issuedAtText, 'issuedAt');
   const target = checkTarget(root['target']);
@@ -66,12 +68,12 @@ function check(value: unknown): DecisionMessage {
   if (reason.length > Limits.reasonLength)
     fail(`reason must be at most ${Limits.reasonLength} characters (got ${reason.length})`);
   const observed = root['observed'] === undefined ? undefined : checkObserved(root['observed']);
-  const until = checkUntil(root, kind as DecisionKind, issuedAt);
+  const until = checkUntil(root, kind, issuedAt);
 
   const message: DecisionMessage = {
     version: DECISION_VERSION,
     id,
-    kind: kind as DecisionKind,
+    kind,
     issuedAt: issuedAtText,
     target,
     weights,
@@ -86,15 +88,11 @@ function checkTarget(value: unknown): Target {
   const target = object(value, 'target', 'target');
   onlyKnown(target, ['namespace', 'virtualService'], 'target.');
   const namespace = string(target, 'namespace', 'target.');
-  if (namespace.length > 63 || !new RegExp(NAMESPACE_PATTERN).test(namespace))
-    fail(
-      `target.namespace must be a Kubernetes namespace name (lower-case letters, digits, "-"; at most 63) (got ${show(namespace)})`,
-    );
+  if (!isNamespaceName(namespace))
+    fail(`target.namespace must be ${NAMESPACE_RULE} (got ${show(namespace)})`);
   const virtualService = string(target, 'virtualService', 'target.');
-  if (virtualService.length > 253 || !new RegExp(OBJECT_NAME_PATTERN).test(virtualService))
-    fail(
-      `target.virtualService must be a Kubernetes object name (lower-case letters, digits, "-", "."; at most 253) (got ${show(virtualService)})`,
-    );
+  if (!isObjectName(virtualService))
+    fail(`target.virtualService must be ${OBJECT_NAME_RULE} (got ${show(virtualService)})`);
   return { namespace, virtualService };
 }
 

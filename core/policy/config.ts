@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { describeValue, isRecord } from '../json.js';
 import { FAILURE_CAUSES, FailureAction, type FailureCause } from './types.js';
 
 /** The codelab's behaviour: above `high` req/s everything to burst, below `low` everything back. */
@@ -94,14 +95,14 @@ type Parsed<T> = { ok: true; config: T } | { ok: false; problems: string[] };
  */
 export function parsePolicyConfig(input: unknown, path = 'policy'): Parsed<PolicyConfig> {
   if (!isRecord(input))
-    return { ok: false, problems: [`${path} must be an object (got ${describe(input)})`] };
+    return { ok: false, problems: [`${path} must be an object (got ${describeValue(input)})`] };
   const kind = input['kind'];
   const schema =
     kind === 'threshold' ? ThresholdPolicySchema : kind === 'spillover' ? SpilloverPolicySchema : undefined;
   if (schema === undefined)
     return {
       ok: false,
-      problems: [`${path}.kind must be one of ${POLICY_KINDS.join(', ')} (got ${describe(kind)})`],
+      problems: [`${path}.kind must be one of ${POLICY_KINDS.join(', ')} (got ${describeValue(kind)})`],
     };
   const value: unknown = Value.Default(schema, structuredClone(input));
   const problems = schemaProblems(schema, value, path);
@@ -119,7 +120,7 @@ export function parsePolicyConfig(input: unknown, path = 'policy'): Parsed<Polic
 export function parseFailurePolicy(input: unknown, path = 'failures'): Parsed<FailurePolicy> {
   const given = input === undefined ? {} : input;
   if (!isRecord(given))
-    return { ok: false, problems: [`${path} must be an object (got ${describe(given)})`] };
+    return { ok: false, problems: [`${path} must be an object (got ${describeValue(given)})`] };
   const value: unknown = Value.Default(FailurePolicySchema, structuredClone(given));
   const problems = schemaProblems(FailurePolicySchema, value, path);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: value as FailurePolicy };
@@ -145,7 +146,10 @@ function schemaProblems(schema: TSchema, value: unknown, path: string): string[]
       continue;
     }
     const given = lookup(value, error.instancePath);
-    problems.set(field, `${field} ${explain(error.keyword, params, error.message)} (got ${describe(given)})`);
+    problems.set(
+      field,
+      `${field} ${explain(error.keyword, params, error.message)} (got ${describeValue(given)})`,
+    );
   }
   return [...problems.values()];
 }
@@ -170,12 +174,4 @@ function lookup(value: unknown, pointer: string): unknown {
     current = current[part];
   }
   return current;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
 }

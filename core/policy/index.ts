@@ -1,9 +1,10 @@
 import { Limits } from '../decision/message.js';
-import { ALL_PRIMARY, formatWeights, sameWeights } from '../weights.js';
+import { ALL_PRIMARY, sameWeights } from '../weights.js';
 import { DEFAULT_FAILURE_POLICY, type FailurePolicy, type PolicyConfig } from './config.js';
 import { checkObservation } from './observation.js';
 import { decideSpillover } from './spillover.js';
 import { decideThreshold } from './threshold.js';
+import { heldWeights } from './verdicts.js';
 import {
   FAILURE_CAUSES,
   FailureAction,
@@ -64,8 +65,7 @@ function onFailure(
       reason: `${detail}; on ${cause}: all traffic back to primary`,
     };
   }
-  const kept = state === undefined ? 'the current weights' : formatWeights(state.weights);
-  return { action: 'hold', cause, reason: `${detail}; on ${cause}: holding ${kept}` };
+  return { action: 'hold', cause, reason: `${detail}; on ${cause}: holding ${heldWeights(state)}` };
 }
 
 export function isFailureCause(cause: string): cause is FailureCause {

@@ -1,6 +1,6 @@
-import { ALL_BURST, ALL_PRIMARY, formatWeights } from '../weights.js';
+import { ALL_BURST, ALL_PRIMARY } from '../weights.js';
 import type { ThresholdPolicy } from './config.js';
-import { formatRate, toward } from './verdicts.js';
+import { formatRate, heldWeights, toward } from './verdicts.js';
 import { VerdictCause, type PolicyState, type Verdict } from './types.js';
 
 /**
@@ -31,8 +31,6 @@ export function decideThreshold(
   return {
     action: 'hold',
     cause: VerdictCause.BetweenThresholds,
-    reason: `${rate} is between low ${policy.low} and high ${policy.high} req/s: holding ${
-      state === undefined ? 'the current weights' : formatWeights(state.weights)
-    }`,
+    reason: `${rate} is between low ${policy.low} and high ${policy.high} req/s: holding ${heldWeights(state)}`,
   };
 }

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { LogLevelSchema } from '../../core/config/common.js';
-import { DURATION_HINT } from '../../core/decision/duration.js';
+import { DURATION_HINT, DURATION_PATTERN } from '../../core/decision/duration.js';
 import { NAMESPACE_PATTERN, OBJECT_NAME_PATTERN } from '../../core/decision/message.js';
 import {
   FailurePolicySchema,
@@ -17,7 +17,6 @@ import type { LogLevel } from '../../core/logger.js';
  */
 
 /** `5s`, `1m30s`…: the operators' duration form (core/decision/duration.ts), whole seconds. */
-const DURATION_PATTERN = '^(?=.)(?:\\d+d)?(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?$';
 const durationSchema = (defaultValue: string) =>
   Type.String({ pattern: DURATION_PATTERN, default: defaultValue, description: DURATION_HINT });
 

@@ -1,21 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { startListening } from '../../local/child-process.js';
 import { freePort } from '../../local/ports.js';
 import { startPrometheus } from '../../local/prometheus-server.js';
 import { capturingLogger } from '../../local/test-support/capture-logs.js';
 import { frameworkArgs, frameworkEnv, runFunctionToExit } from '../test-support/framework-process.js';
 import { rateQuery } from './test-support/request-counter.js';
+import { startSlowServer } from './test-support/slow-server.js';
 import {
   driveRate,
   newTopic,
+  policyFileEnv,
+  prometheusTarget,
   pullExactly,
   serveDecider,
   startStack,
@@ -23,37 +20,11 @@ import {
 } from './test-support/stack.js';
 
 let stack: Stack;
-let dir: string;
 before(async () => {
   stack = await startStack();
-  dir = mkdtempSync(join(tmpdir(), 'spillway-decider-'));
 });
 after(async () => {
   await stack?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Writes a policy file and answers the environment that names it. */
-function policyFile(
-  name: string,
-  content: unknown,
-  env: Record<string, string> = {},
-): Record<string, string> {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, stringify(content));
-  return {
-    SPILLWAY_POLICY_FILE: path,
-    GOOGLE_CLOUD_PROJECT: stack.emulator.projectId,
-    PUBSUB_EMULATOR_HOST: stack.emulator.host,
-    ...env,
-  };
-}
-
-const prometheusTarget = (virtualService: string, service: string, extra: Record<string, unknown> = {}) => ({
-  namespace: 'default',
-  virtualService,
-  source: { type: 'prometheus', url: stack.prometheus.url, query: rateQuery(service), timeout: '2s' },
-  ...extra,
 });
 
 describe('threshold: the codelab’s behaviour through Pub/Sub', () => {
@@ -61,7 +32,10 @@ describe('threshold: the codelab’s behaviour through Pub/Sub', () => {
     const topic = await newTopic(stack, 'cycle');
     const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
-      policyFile('cycle', { topic, targets: [prometheusTarget('worker-virtual-service', 'cycle-service')] }),
+      policyFileEnv(stack, 'cycle', {
+        topic,
+        targets: [prometheusTarget(stack, 'worker-virtual-service', 'cycle-service')],
+      }),
       logger,
     );
     try {
@@ -132,32 +106,28 @@ describe('failures hold (or act as configured) and publish nothing unasked', () 
     const topic = await newTopic(stack, 'failures');
     const stopped = await startPrometheus({ targets: [] });
     await stopped.stop();
-    const slow = createServer(
-      (_req, res) => void setTimeout(() => res.writeHead(200).end('{}'), 5000).unref(),
-    );
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const slow = await startSlowServer();
     stack.counter.setRate('nan-service', NaN);
     await driveRate(stack, 'steady-service', 30);
     const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
-      policyFile('failures', {
+      policyFileEnv(stack, 'failures', {
         topic,
         targets: [
           {
-            ...prometheusTarget('down', 'steady-service'),
+            ...prometheusTarget(stack, 'down', 'steady-service'),
             source: { type: 'prometheus', url: stopped.url, query: 'up', timeout: '2s' },
           },
-          prometheusTarget('empty', 'nobody-service'),
-          prometheusTarget('nan', 'nan-service'),
+          prometheusTarget(stack, 'empty', 'nobody-service'),
+          prometheusTarget(stack, 'nan', 'nan-service'),
           {
-            ...prometheusTarget('slow', 'steady-service'),
-            source: { type: 'prometheus', url: slowUrl, query: 'up', timeout: '1s' },
+            ...prometheusTarget(stack, 'slow', 'steady-service'),
+            source: { type: 'prometheus', url: slow.url, query: 'up', timeout: '1s' },
           },
-          prometheusTarget('empty-to-primary', 'nobody-service', {
+          prometheusTarget(stack, 'empty-to-primary', 'nobody-service', {
             failures: { actions: { empty: 'primary' } },
           }),
-          prometheusTarget('many', 'steady-service', {
+          prometheusTarget(stack, 'many', 'steady-service', {
             source: {
               type: 'prometheus',
               url: stack.prometheus.url,
@@ -200,7 +170,6 @@ describe('failures hold (or act as configured) and publish nothing unasked', () 
       ]);
     } finally {
       await served.close();
-      slow.closeAllConnections();
       slow.close();
     }
   });
@@ -212,9 +181,10 @@ describe('the loop inside one call', () => {
     await driveRate(stack, 'loop-service', 25);
     const { logger, lines } = capturingLogger('decider');
     const served = await serveDecider(
-      policyFile(
+      policyFileEnv(
+        stack,
         'loop',
-        { topic, targets: [prometheusTarget('loop', 'loop-service')] },
+        { topic, targets: [prometheusTarget(stack, 'loop', 'loop-service')] },
         {
           SPILLWAY_POLL_EVERY: '2s',
           SPILLWAY_RUN_FOR: '6s',

@@ -1,16 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pino } from 'pino';
 import { freePort } from '../../local/ports.js';
+import { listenOnLoopback } from '../../local/test-support/listen-loopback.js';
 import { until } from '../../local/test-support/wait.js';
 import { createDecider } from './decider.js';
 import { deciderHandler } from './handler.js';
 import { loadDeciderConfig } from './load-config.js';
+import { startSlowServer } from './test-support/slow-server.js';
 import { serveDecider } from './test-support/stack.js';
 
 describe('the HTTP interface', () => {
@@ -31,13 +30,8 @@ describe('the HTTP interface', () => {
 
   test('a call while another runs in the instance answers 409', async () => {
     let asked = 0;
-    const slow = createServer((_req, res) => {
-      asked += 1;
-      setTimeout(() => res.writeHead(200).end('{}'), 5000).unref();
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
-    const served = await serveDecider({ PROMETHEUS_URL: url, PROMETHEUS_TIMEOUT: '2s' });
+    const slow = await startSlowServer(() => (asked += 1));
+    const served = await serveDecider({ PROMETHEUS_URL: slow.url, PROMETHEUS_TIMEOUT: '2s' });
     try {
       const first = served.call();
       await until(() => asked > 0);
@@ -47,7 +41,6 @@ describe('the HTTP interface', () => {
       assert.deepEqual([status, body.decisions[0]?.cause], [200, 'source-timeout']);
     } finally {
       await served.close();
-      slow.closeAllConnections();
       slow.close();
     }
   });
@@ -58,10 +51,9 @@ describe('the HTTP interface', () => {
     const getDecider = () => createDecider({ config: loadDeciderConfig({ SPILLWAY_TOPIC: '!' }), logger });
     http(name, deciderHandler(getDecider, logger));
     const server = getTestServer(name);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const port = await listenOnLoopback(server);
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const url = `http://127.0.0.1:${port}/`;
       const answer = await fetch(url, { method: 'POST' });
       assert.equal(answer.status, 500);
       const body = (await answer.json()) as { error: { code: string; message: string } };

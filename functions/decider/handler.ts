@@ -1,5 +1,5 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { ConfigError, ErrorCode } from '../../core/errors.js';
+import { ConfigError, ErrorCode, errorBody } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Decider } from './decider.js';
 import type { Decision } from './tick.js';
@@ -30,9 +30,9 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
   return async (req, res) => {
     if (req.method !== 'POST' && req.method !== 'GET') {
       res.set('allow', 'GET, POST');
-      res.status(405).json({
-        error: { code: 'METHOD_NOT_ALLOWED', message: `method ${req.method} not allowed; use POST (or GET)` },
-      });
+      res
+        .status(405)
+        .json(errorBody(ErrorCode.MethodNotAllowed, `method ${req.method} not allowed; use POST (or GET)`));
       return;
     }
     let decider: Decider;
@@ -40,14 +40,13 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
       decider = getDecider();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      logger.error({ code: err instanceof ConfigError ? err.code : 'INTERNAL' }, message);
-      res.status(500).json({ error: { code: err instanceof ConfigError ? err.code : 'INTERNAL', message } });
+      const code = err instanceof ConfigError ? err.code : ErrorCode.Internal;
+      logger.error({ code }, message);
+      res.status(500).json(errorBody(code, message));
       return;
     }
     if (running) {
-      res.status(409).json({
-        error: { code: ErrorCode.Busy, message: 'another call is still running in this instance' },
-      });
+      res.status(409).json(errorBody(ErrorCode.Busy, 'another call is still running in this instance'));
       return;
     }
     running = true;
@@ -57,10 +56,10 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
       if (result.publishFailed) {
         res.status(503).json({
           ...body,
-          error: {
-            code: ErrorCode.PublishFailed,
-            message: 'a decision could not be published; the call will be retried by Cloud Scheduler',
-          },
+          ...errorBody(
+            ErrorCode.PublishFailed,
+            'a decision could not be published; the call will be retried by Cloud Scheduler',
+          ),
         });
       } else {
         res.status(200).json(body);
@@ -68,7 +67,7 @@ export function deciderHandler(getDecider: () => Decider, logger: Logger): HttpF
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       logger.error({ err }, `the call failed: ${message}`);
-      res.status(500).json({ error: { code: 'INTERNAL', message } });
+      res.status(500).json(errorBody(ErrorCode.Internal, message));
     } finally {
       running = false;
     }

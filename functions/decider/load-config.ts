@@ -4,6 +4,7 @@ import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import type { Environment } from '../../core/config/load.js';
 import { ConfigError, type ConfigProblem } from '../../core/errors.js';
+import { describeValue, isRecord, type JsonRecord } from '../../core/json.js';
 import {
   DEFAULT_FAILURE_POLICY,
   DEFAULT_THRESHOLD_POLICY,
@@ -26,12 +27,28 @@ import {
   type ResolvedTarget,
 } from './config.js';
 import { resolveSource, seconds } from './resolve-source.js';
-import { describe, schemaProblems, type FieldProblem } from './schema-problems.js';
+import { schemaProblems, type FieldProblem } from './schema-problems.js';
 
-type Json = Record<string, unknown>;
 export type ReadFile = (path: string) => string;
 
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The object schema without the named properties (checked separately, for precise messages). */
+function without(schema: TObject, names: readonly string[]): TObject {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).filter(([name]) => !names.includes(name)),
+  );
+  return Type.Object(properties, { additionalProperties: false });
+}
+
+/** The top-level fields; the targets are checked one by one. */
+const TopLevelSchema = without(DeciderConfigSchema, ['targets']);
+/** A target's own fields; its source, policy and failures are checked by their own parsers. */
+const TargetOwnSchema = without(TargetConfigSchema, ['source', 'policy', 'failures']);
+
+/** A variable's value, trimmed; undefined when it is unset or blank. */
+function envValue(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
 
 /**
  * Reads the decider's configuration: the policy file named by SPILLWAY_POLICY_FILE (YAML or JSON, optional),
@@ -46,11 +63,11 @@ export function loadDeciderConfig(
   const problems: ConfigProblem[] = [];
   const file = readPolicyFile(env, readFile);
   const where = (path: string): string => `${POLICY_FILE_ENV} (${file?.path ?? ''}) ${path}`;
-  const settings: Json = { ...(file?.content ?? {}) };
+  const settings: JsonRecord = { ...(file?.content ?? {}) };
   const fromEnv = new Map<string, string>();
   for (const [variable, field] of Object.entries(ENV_FIELDS)) {
-    const value = env[variable]?.trim();
-    if (value === undefined || value === '') continue;
+    const value = envValue(env, variable);
+    if (value === undefined) continue;
     settings[field] = value;
     fromEnv.set(field, variable);
   }
@@ -63,18 +80,15 @@ export function loadDeciderConfig(
 
   // Top-level fields (the targets are checked one by one below, for precise messages).
   const { targets: rawTargets, ...topLevel } = settings;
-  const top = Value.Default(without(DeciderConfigSchema, ['targets']), topLevel) as Omit<
-    DeciderSettings,
-    'targets'
-  >;
-  report(schemaProblems(without(DeciderConfigSchema, ['targets']), top));
+  const top = Value.Default(TopLevelSchema, topLevel) as Omit<DeciderSettings, 'targets'>;
+  report(schemaProblems(TopLevelSchema, top));
 
   let targets: ResolvedTarget[] = [];
   if (rawTargets === undefined) {
     const target = defaultTarget(env, problems);
     if (target !== undefined) targets = [target];
   } else if (!Array.isArray(rawTargets) || rawTargets.length === 0) {
-    report([{ path: 'targets', problem: `must be a non-empty list (got ${describe(rawTargets)})` }]);
+    report([{ path: 'targets', problem: `must be a non-empty list (got ${describeValue(rawTargets)})` }]);
   } else {
     const list = rawTargets.map((raw: unknown, i) => resolveTarget(raw, `targets[${i}]`, env, report));
     targets = list.filter((t): t is ResolvedTarget => t !== undefined);
@@ -107,17 +121,12 @@ export function loadDeciderConfig(
   return config;
 }
 
-/** The object schema without the named properties (checked separately, for precise messages). */
-function without(schema: TObject, names: readonly string[]): TObject {
-  const properties = Object.fromEntries(
-    Object.entries(schema.properties).filter(([name]) => !names.includes(name)),
-  );
-  return Type.Object(properties, { additionalProperties: false });
-}
-
-function readPolicyFile(env: Environment, readFile: ReadFile): { path: string; content: Json } | undefined {
-  const path = env[POLICY_FILE_ENV]?.trim();
-  if (path === undefined || path === '') return undefined;
+function readPolicyFile(
+  env: Environment,
+  readFile: ReadFile,
+): { path: string; content: JsonRecord } | undefined {
+  const path = envValue(env, POLICY_FILE_ENV);
+  if (path === undefined) return undefined;
   const fail = (problem: string): never => {
     throw new ConfigError('decider', [{ variable: POLICY_FILE_ENV, problem }]);
   };
@@ -139,16 +148,13 @@ function readPolicyFile(env: Environment, readFile: ReadFile): { path: string; c
   }
   if (content === null || content === undefined) return { path, content: {} }; // an empty file: defaults
   if (!isRecord(content))
-    fail(`names a file that must hold a mapping of settings: ${path} (got ${describe(content)})`);
-  return { path, content: content as Json };
+    fail(`names a file that must hold a mapping of settings: ${path} (got ${describeValue(content)})`);
+  return { path, content: content as JsonRecord };
 }
 
 /** The out-of-the-box target: the codelab's VirtualService, query and thresholds, on PROMETHEUS_URL. */
 function defaultTarget(env: Environment, problems: ConfigProblem[]): ResolvedTarget | undefined {
-  const value = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
+  const value = (name: string): string | undefined => envValue(env, name);
   const type = value(DEFAULT_TARGET_ENV.source) ?? 'prometheus';
   if (type !== 'prometheus' && type !== 'managed-prometheus') {
     problems.push({
@@ -157,7 +163,7 @@ function defaultTarget(env: Environment, problems: ConfigProblem[]): ResolvedTar
     });
     return undefined;
   }
-  const raw: Json =
+  const raw: JsonRecord =
     type === 'prometheus'
       ? {
           type,
@@ -210,14 +216,13 @@ function resolveTarget(
     report([
       {
         path,
-        problem: `must be a mapping with namespace, virtualService, source, policy (got ${describe(raw)})`,
+        problem: `must be a mapping with namespace, virtualService, source, policy (got ${describeValue(raw)})`,
       },
     ]);
     return undefined;
   }
   const { source: rawSource, policy: rawPolicy, failures: rawFailures, ...rest } = raw;
-  const own = without(TargetConfigSchema, ['source', 'policy', 'failures']);
-  const ownProblems = schemaProblems(own, rest, path);
+  const ownProblems = schemaProblems(TargetOwnSchema, rest, path);
   report(ownProblems);
   if (rawSource === undefined) report([{ path: `${path}.source`, problem: 'is required' }]);
   const source =

@@ -1,14 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startPubSubEmulator, type PubSubEmulator } from '../../local/pubsub-emulator.js';
-import { rateQuery } from './test-support/request-counter.js';
 import {
   driveRate,
   newTopic,
+  policyFileEnv,
+  prometheusTarget,
   pullExactly,
   serveDecider,
   startStack,
@@ -17,42 +14,33 @@ import {
 
 let stack: Stack;
 let restarted: PubSubEmulator | undefined;
-let dir: string;
 before(async () => {
   stack = await startStack();
-  dir = mkdtempSync(join(tmpdir(), 'spillway-decider-'));
 });
 after(async () => {
   await restarted?.stop();
   await stack?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 test('the emulator down: 5xx, the failed target stops for this call, and nothing is published twice', async () => {
   const topic = 'decisions';
   await newTopic(stack, topic);
-  const target = (virtualService: string) => ({
-    namespace: 'default',
-    virtualService,
-    source: {
-      type: 'prometheus',
-      url: stack.prometheus.url,
-      query: rateQuery(`${virtualService}-service`),
-      timeout: '2s',
-    },
-  });
-  const file = join(dir, 'policy.yaml');
-  writeFileSync(file, stringify({ topic, targets: [target('a'), target('b')] }));
-  const served = await serveDecider({
-    SPILLWAY_POLICY_FILE: file,
-    GOOGLE_CLOUD_PROJECT: stack.emulator.projectId,
-    PUBSUB_EMULATOR_HOST: stack.emulator.host,
-    SPILLWAY_POLL_EVERY: '1s',
-    SPILLWAY_RUN_FOR: '3s',
-    SPILLWAY_FUNCTION_TIMEOUT: '10s',
-    SPILLWAY_SAFETY_MARGIN: '1s',
-    SPILLWAY_PUBLISH_TIMEOUT: '2s',
-  });
+  const target = (virtualService: string) =>
+    prometheusTarget(stack, virtualService, `${virtualService}-service`);
+  const served = await serveDecider(
+    policyFileEnv(
+      stack,
+      'policy',
+      { topic, targets: [target('a'), target('b')] },
+      {
+        SPILLWAY_POLL_EVERY: '1s',
+        SPILLWAY_RUN_FOR: '3s',
+        SPILLWAY_FUNCTION_TIMEOUT: '10s',
+        SPILLWAY_SAFETY_MARGIN: '1s',
+        SPILLWAY_PUBLISH_TIMEOUT: '2s',
+      },
+    ),
+  );
   try {
     await Promise.all([driveRate(stack, 'a-service', 20), driveRate(stack, 'b-service', 12)]);
     const first = await served.call();

@@ -1,6 +1,7 @@
 import Value from 'typebox/value';
 import type { Environment } from '../../core/config/load.js';
 import { parseDuration } from '../../core/decision/duration.js';
+import { describeValue, isRecord, type JsonRecord } from '../../core/json.js';
 import {
   CloudMonitoringSourceSchema,
   DEFAULT_PROMETHEUS_URL,
@@ -10,11 +11,7 @@ import {
   SOURCE_TYPES,
   type ResolvedSource,
 } from './config.js';
-import { describe, fieldPath, schemaProblems, type FieldProblem } from './schema-problems.js';
-
-type Json = Record<string, unknown>;
-
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { fieldPath, schemaProblems, type FieldProblem } from './schema-problems.js';
 
 /** Seconds of a duration the schema has checked already. */
 export const seconds = (text: string): number => {
@@ -34,7 +31,9 @@ export function resolveSource(
 ): ResolvedSource | undefined {
   const at = (field: string): string => fieldPath(path, [field]);
   if (!isRecord(raw)) {
-    report([{ path: path || 'source', problem: `must be a mapping with a type (got ${describe(raw)})` }]);
+    report([
+      { path: path || 'source', problem: `must be a mapping with a type (got ${describeValue(raw)})` },
+    ]);
     return undefined;
   }
   const schema =
@@ -49,12 +48,12 @@ export function resolveSource(
     report([
       {
         path: at('type'),
-        problem: `must be one of ${SOURCE_TYPES.join(', ')} (got ${describe(raw['type'])})`,
+        problem: `must be one of ${SOURCE_TYPES.join(', ')} (got ${describeValue(raw['type'])})`,
       },
     ]);
     return undefined;
   }
-  const value = Value.Default(schema, structuredClone(raw)) as Json;
+  const value = Value.Default(schema, structuredClone(raw)) as JsonRecord;
   const found = schemaProblems(schema, value, path);
   if (found.length > 0) {
     report(found);
@@ -62,7 +61,9 @@ export function resolveSource(
   }
   const timeoutSeconds = seconds(String(value['timeout']));
   if (timeoutSeconds < 1) {
-    report([{ path: at('timeout'), problem: `must be at least 1s (got ${describe(value['timeout'])})` }]);
+    report([
+      { path: at('timeout'), problem: `must be at least 1s (got ${describeValue(value['timeout'])})` },
+    ]);
     return undefined;
   }
   if (value['type'] === 'prometheus') {
@@ -114,8 +115,8 @@ export function resolveSource(
         path: at(alignmentSeconds < 60 ? 'alignment' : 'window'),
         problem:
           alignmentSeconds < 60
-            ? `must be at least 1m, Cloud Monitoring's finest period (got ${describe(value['alignment'])})`
-            : `must be at least the alignment ${String(value['alignment'])} (got ${describe(value['window'])})`,
+            ? `must be at least 1m, Cloud Monitoring's finest period (got ${describeValue(value['alignment'])})`
+            : `must be at least the alignment ${String(value['alignment'])} (got ${describeValue(value['window'])})`,
       },
     ]);
     return undefined;

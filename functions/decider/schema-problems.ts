@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { describeValue } from '../../core/json.js';
 
 /** One invalid field of a nested document: `targets[0].source.url` and what is wrong with it. */
 export interface FieldProblem {
@@ -37,7 +38,7 @@ export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): Fi
     const node = schemaAt(schema, error.schemaPath);
     problems.set(
       path,
-      `${explain(error.keyword, params, node, error.message)} (got ${describe(lookup(value, parts))})`,
+      `${explain(error.keyword, params, node, error.message)} (got ${describeValue(lookup(value, parts))})`,
     );
   }
   return [...problems].map(([path, problem]) => ({ path, problem }));
@@ -107,8 +108,4 @@ function lookup(value: unknown, parts: readonly string[]): unknown {
     current = (current as Record<string, unknown>)[part];
   }
   return current;
-}
-
-export function describe(value: unknown): string {
-  return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
 }

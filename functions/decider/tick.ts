@@ -56,7 +56,7 @@ export interface TickContext {
 }
 
 export function targetKey(target: Pick<ResolvedTarget, 'namespace' | 'virtualService'>): string {
-  return formatTarget({ namespace: target.namespace, virtualService: target.virtualService });
+  return formatTarget(target);
 }
 
 /** The reading as the decision message carries it, when it is one the contract accepts. */

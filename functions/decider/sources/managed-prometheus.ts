@@ -1,4 +1,4 @@
-import { prometheusSource } from './prometheus.js';
+import { authorizationHeader, prometheusSource } from './prometheus.js';
 import { errorText, timedOut, unreachable, untilAborted, type Clock, type MetricsSource } from './types.js';
 
 /** What the source needs from google-auth-library's GoogleAuth (injected in tests). */
@@ -38,7 +38,7 @@ export function managedPrometheusSource(options: ManagedPrometheusOptions): Metr
     const token = await options.tokens.getAccessToken();
     if (token === null || token === undefined || token === '')
       throw new Error('no access token from Application Default Credentials');
-    return { authorization: `Bearer ${token}` };
+    return authorizationHeader({ type: 'bearer', token });
   };
   const build = (p: string): MetricsSource =>
     prometheusSource({

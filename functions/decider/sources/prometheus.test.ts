@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startPrometheus, type PrometheusServer } from '../../../local/prometheus-server.js';
-import { freePort } from '../../../local/ports.js';
+import { listenOnLoopback } from '../../../local/test-support/listen-loopback.js';
 import { until } from '../../../local/test-support/wait.js';
 import type { Observation } from '../../../core/policy/types.js';
 import {
@@ -12,6 +11,7 @@ import {
   WORKER_SERVICE,
   type RequestCounter,
 } from '../test-support/request-counter.js';
+import { startSlowServer } from '../test-support/slow-server.js';
 import { CODELAB_QUERY } from '../config.js';
 import { parsePrometheusAnswer, prometheusSource, sampleValue } from './prometheus.js';
 
@@ -99,8 +99,11 @@ describe('sources that fail', () => {
   test('a stopped Prometheus is source-unreachable', async () => {
     const prometheus = await startPrometheus({ targets: [] });
     const source = prometheusSource({ url: prometheus.url, query: 'vector(1)', timeoutMs: 5000 });
-    assert.equal((await source.read(never)).ok, true);
-    await prometheus.stop();
+    try {
+      assert.equal((await source.read(never)).ok, true);
+    } finally {
+      await prometheus.stop(); // also when the assertion fails: a live child would keep this file's process up
+    }
     const o = await source.read(never);
     assert.deepEqual(!o.ok && o.cause, 'source-unreachable');
     assert.match(
@@ -110,11 +113,8 @@ describe('sources that fail', () => {
   });
 
   test('an answer slower than the timeout is source-timeout; the caller’s abort too', async () => {
-    const slow = createServer((_req, res) => {
-      setTimeout(() => res.writeHead(200).end('{}'), 5000).unref();
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const slow = await startSlowServer();
+    const url = slow.url;
     try {
       const o = await prometheusSource({ url, query: 'up', timeoutMs: 300 }).read(never);
       assert.deepEqual(o, {
@@ -128,7 +128,6 @@ describe('sources that fail', () => {
       assert.deepEqual(!o2.ok && o2.cause, 'source-timeout');
       assert.match(!o2.ok ? o2.detail : '', /before the call's deadline/);
     } finally {
-      slow.closeAllConnections();
       slow.close();
     }
   });
@@ -146,8 +145,7 @@ describe('sources that fail', () => {
           );
       else res.writeHead(401).end('Unauthorized');
     });
-    const port = await freePort();
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(server);
     try {
       const url = `http://127.0.0.1:${port}/prefix`;
       const ok = await prometheusSource({

@@ -3,7 +3,7 @@
  * format, one series per destination service, growing at the rate the test sets (req/s), or NaN.
  */
 import { createServer, type Server } from 'node:http';
-import { freePort } from '../../../local/ports.js';
+import { listenOnLoopback } from '../../../local/test-support/listen-loopback.js';
 
 export const WORKER_SERVICE = 'worker-service.default.svc.cluster.local';
 
@@ -46,8 +46,7 @@ export async function startRequestCounter(): Promise<RequestCounter> {
     }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const port = await listenOnLoopback(server);
   return {
     port,
     setRate(service, rps) {

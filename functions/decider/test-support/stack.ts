@@ -2,12 +2,14 @@
  * What the decider's tests run against: a real Prometheus scraping a request counter the test drives, the
  * real Pub/Sub emulator, and the decider served by the Functions Framework's test server.
  */
-import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { pino } from 'pino';
+import { stringify } from 'yaml';
 import type { Logger } from '../../../core/logger.js';
 import { decodeDecision } from '../../../core/decision/codec.js';
 import type { DecisionMessage } from '../../../core/decision/message.js';
@@ -20,6 +22,7 @@ import {
   type PubSubEmulator,
   type PulledMessage,
 } from '../../../local/pubsub-emulator.js';
+import { listenOnLoopback } from '../../../local/test-support/listen-loopback.js';
 import { sleep, until } from '../../../local/test-support/wait.js';
 import { createDecider, type Decider } from '../decider.js';
 import { deciderHandler } from '../handler.js';
@@ -34,6 +37,8 @@ export interface Stack {
   readonly counter: RequestCounter;
   readonly prometheus: PrometheusServer;
   readonly emulator: PubSubEmulator;
+  /** A temporary directory for the tests' policy files, removed by `stop`. */
+  readonly dir: string;
   stop(): Promise<void>;
 }
 
@@ -43,14 +48,49 @@ export async function startStack(): Promise<Stack> {
     startPrometheus({ targets: [{ job: 'mesh', port: counter.port }] }),
     startPubSubEmulator({ projectId: 'spillway-test' }),
   ]);
+  const dir = mkdtempSync(join(tmpdir(), 'spillway-decider-'));
   return {
     counter,
     prometheus,
     emulator,
+    dir,
     async stop() {
       await Promise.all([prometheus.stop(), emulator.stop()]);
       await counter.close();
+      rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Writes the policy file `<name>.yaml`; answers the environment that names it, with the emulator's project. */
+export function policyFileEnv(
+  stack: Stack,
+  name: string,
+  content: unknown,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  const path = join(stack.dir, `${name}.yaml`);
+  writeFileSync(path, stringify(content));
+  return {
+    SPILLWAY_POLICY_FILE: path,
+    GOOGLE_CLOUD_PROJECT: stack.emulator.projectId,
+    PUBSUB_EMULATOR_HOST: stack.emulator.host,
+    ...env,
+  };
+}
+
+/** A policy file's target reading `service`'s rate from the stack's Prometheus (2 s timeout). */
+export function prometheusTarget(
+  stack: Stack,
+  virtualService: string,
+  service: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    namespace: 'default',
+    virtualService,
+    source: { type: 'prometheus', url: stack.prometheus.url, query: rateQuery(service), timeout: '2s' },
+    ...extra,
   };
 }
 
@@ -138,9 +178,7 @@ export async function serveDecider(env: Record<string, string>, logger?: Logger)
     deciderHandler(() => decider, log),
   );
   const server: Server = getTestServer(name);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const url = `http://127.0.0.1:${await listenOnLoopback(server)}/`;
   return {
     decider,
     url,
