@@ -63,6 +63,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     readyTimeoutMs: 30_000,
     stopTimeoutMs: 10_000,
   });
+  // The port opens before the TSDB and the query engine are up: wait for /-/ready as well.
+  try {
+    await waitUntilReady(`http://127.0.0.1:${port}/-/ready`, 30_000);
+  } catch (err) {
+    await child.stop();
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`prometheus ${(err as Error).message}; its output:\n${child.output()}`, { cause: err });
+  }
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -72,4 +80,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    await answer?.body?.cancel();
+    if (answer?.ok === true) return;
+    if (Date.now() > deadline) throw new Error(`was not ready within ${timeoutMs} ms (${url})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
