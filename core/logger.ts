@@ -13,6 +13,10 @@ export const severityOf = {
 export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LogLevels)[number];
 
+export function isLogLevel(value: string): value is LogLevel {
+  return (LogLevels as readonly string[]).includes(value);
+}
+
 export interface LoggerSettings {
   /** The deployable's name, put on every line as `service`. */
   readonly service: string;

@@ -4,12 +4,12 @@
  * with a message naming it; the other modules (imported by functions/index.ts too) wait for a first call.
  */
 import { ConfigError } from '../core/errors.js';
-import { createLogger, LogLevels, type Logger, type LogLevel } from '../core/logger.js';
+import { createLogger, isLogLevel, type Logger, type LogLevel } from '../core/logger.js';
 
 /** A logger for what happens before the configuration is read: LOG_LEVEL if it is valid, else info. */
 export function bootLogger(service: string): Logger {
   const wanted = process.env['LOG_LEVEL'] ?? '';
-  const level: LogLevel = (LogLevels as readonly string[]).includes(wanted) ? (wanted as LogLevel) : 'info';
+  const level: LogLevel = isLogLevel(wanted) ? wanted : 'info';
   return createLogger({ service, level });
 }
 

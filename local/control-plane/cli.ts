@@ -2,7 +2,7 @@
  * `spillway control-plane`: runs the local Kubernetes API stand-in until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
-import { createLogger, LogLevels, type LogLevel } from '../../core/logger.js';
+import { createLogger, isLogLevel, LogLevels } from '../../core/logger.js';
 import { startControlPlane } from './index.js';
 
 export const usage = `usage: spillway control-plane --data-dir DIR [--port N] [--seed FILE]... [--log-level LEVEL]
@@ -56,12 +56,12 @@ export async function run(args: string[]): Promise<number> {
     return usageError(`--port must be a port number from 0 to 65535 (got ${JSON.stringify(portText)})`);
   }
   const level = values['log-level'] ?? 'info';
-  if (!(LogLevels as readonly string[]).includes(level)) {
+  if (!isLogLevel(level)) {
     return usageError(`--log-level must be one of ${LogLevels.join(', ')} (got ${JSON.stringify(level)})`);
   }
   const logger = createLogger({
     service: 'control-plane',
-    level: level as LogLevel,
+    level,
     pretty: process.stdout.isTTY === true,
   });
 

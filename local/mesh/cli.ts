@@ -5,7 +5,7 @@
  *     --endpoint http://127.0.0.1:8081,topology.istio.io/cluster=primary,app=worker,workload=worker-deployment \
  *     --endpoint http://127.0.0.1:8082,topology.istio.io/cluster=burst,app=worker,workload=worker-deployment
  */
-import { createLogger, LogLevels, type LogLevel } from '../../core/logger.js';
+import { createLogger, isLogLevel, LogLevels, type LogLevel } from '../../core/logger.js';
 import { parseEndpointFlag } from './endpoints.js';
 import { startMesh, type EndpointSpec, type MeshOptions } from './index.js';
 
@@ -94,7 +94,7 @@ export function parseMeshArgs(args: readonly string[]): MeshCommand | 'help' {
   if (endpointFlags.length === 0) throw new Error('at least one --endpoint URL,label=value,... is required');
   const endpoints: EndpointSpec[] = endpointFlags.map(parseEndpointFlag);
   const logLevel = one('log-level') ?? 'info';
-  if (!(LogLevels as readonly string[]).includes(logLevel)) {
+  if (!isLogLevel(logLevel)) {
     throw new Error(`--log-level must be one of ${LogLevels.join(', ')} (got ${JSON.stringify(logLevel)})`);
   }
   const text = (name: ValueFlag): string | undefined => {
@@ -115,7 +115,7 @@ export function parseMeshArgs(args: readonly string[]): MeshCommand | 'help' {
     cluster: text('source-cluster') ?? 'primary',
   };
   return {
-    logLevel: logLevel as LogLevel,
+    logLevel,
     options: {
       kubeconfigPath,
       endpoints,
