@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startListening, type ListeningProcess } from './child-process.js';
 import { freePort } from './ports.js';
+import { childEnv } from './child-env.js';
 
 export interface ServiceProcess extends ListeningProcess {
   /** `http://127.0.0.1:<port>/` */
@@ -41,13 +42,11 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const path = file instanceof URL ? fileURLToPath(file) : resolve(REPO_ROOT, file);
   const port = env['PORT'] !== undefined ? Number(env['PORT']) : await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', ...env, PORT: String(port) };
-  delete childEnv['NODE_TEST_CONTEXT']; // set by `node --test`; the service is not a test file
   const service = await startListening({
     name: path.slice(REPO_ROOT.length) || path,
     command: process.execPath,
     args: ['--import', 'tsx', path],
-    env: childEnv,
+    env: childEnv({ HOST: '127.0.0.1', ...env, PORT: String(port) }),
     cwd: REPO_ROOT,
     port,
     ...options,

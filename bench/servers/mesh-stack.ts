@@ -15,6 +15,7 @@ import { startListening, type ListeningProcess } from '../../local/child-process
 import { freePort } from '../../local/ports.js';
 import { startService } from '../../local/service-process.js';
 import { until } from '../../local/test-support/wait.js';
+import { childEnv } from '../../local/child-env.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway.mjs');
@@ -71,8 +72,7 @@ export function weightsMergePatch(spec: VirtualServiceSpec, weights: Weights): o
 }
 
 function spillwayCommand(name: string, port: number, args: string[]): Promise<ListeningProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
-  delete env['NODE_TEST_CONTEXT']; // set by `node --test`; the child is not a test file
+  const env = childEnv({ NODE_ENV: 'production' });
   return startListening({
     name: `spillway ${name}`,
     command: process.execPath,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runToExit, type ProgramRun } from '../../local/test-support/run-to-exit.js';
+import { childEnv } from '../../local/child-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -9,7 +10,5 @@ export function runBench(
   args: readonly string[] = [],
   env: Record<string, string> = {},
 ): Promise<ProgramRun> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv['NODE_TEST_CONTEXT']; // the bench is not a test file
-  return runToExit(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], childEnv, ROOT);
+  return runToExit(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], childEnv(env), ROOT);
 }

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports.js';
 import { runToExit } from '../../local/test-support/run-to-exit.js';
+import { childEnv } from '../../local/child-env.js';
 
 export const FRAMEWORK_MAIN = fileURLToPath(
   new URL('../../node_modules/@google-cloud/functions-framework/build/src/main.js', import.meta.url),
@@ -13,13 +14,11 @@ export function frameworkArgs(source: string, port: number): string[] {
 
 /** The environment of a function process serving `target`: this one's, without test-runner and shell leftovers. */
 export function frameworkEnv(target: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = childEnv({
     NODE_OPTIONS: '--import tsx',
     FUNCTION_TARGET: target,
     METADATA_SERVER_DETECTION: 'none',
-  };
-  delete env['NODE_TEST_CONTEXT'];
+  });
   delete env['KUBECONFIG'];
   return { ...env, ...extra };
 }

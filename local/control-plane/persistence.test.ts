@@ -20,6 +20,7 @@ import {
   VsPath,
   weightsPatch,
 } from './test-helpers.js';
+import { childEnv } from '../child-env.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const spillway = join(repoRoot, 'bin', 'spillway.mjs');
@@ -33,12 +34,6 @@ const weightsAt = async (url: string) =>
   (await api(url, 'GET', `${VsPath}/${SeedVs}`)).body.spec.http[0].route.map(
     (r: { weight: number }) => r.weight,
   );
-
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env['NODE_TEST_CONTEXT']; // the child is not a test file
-  return env;
-}
 
 describe('persistence', () => {
   const dirs: string[] = [];

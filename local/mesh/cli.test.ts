@@ -9,16 +9,11 @@ import { freePort } from '../ports.js';
 import { until } from '../test-support/wait.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, parseMeshArgs } from './cli.js';
 import { startUpstream } from './test-support.js';
+import { childEnv } from '../child-env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/spillway.mjs', import.meta.url));
 const ENDPOINT =
   'http://127.0.0.1:8081,topology.istio.io/cluster=primary,app=worker,workload=worker-deployment';
-
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env['NODE_TEST_CONTEXT'];
-  return env;
-}
 
 describe('spillway mesh arguments', () => {
   test('the defaults and every option', () => {
