@@ -9,6 +9,7 @@ import { findManagedRoute } from '../../core/applier/route.js';
 import type { Target } from '../../core/decision/message.js';
 import type { Weights } from '../../core/weights.js';
 import { flipped } from './applier-stack.js';
+import { VirtualServices } from '../../core/istio.js';
 
 export interface BareRound {
   getMs: number;
@@ -30,13 +31,7 @@ export function bareGetPatch(kubeconfigPath: string, target: Target): BareGetPat
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const api = kc.makeApiClient(CustomObjectsApi);
-  const name = {
-    group: 'networking.istio.io',
-    version: 'v1',
-    namespace: target.namespace,
-    plural: 'virtualservices',
-    name: target.virtualService,
-  };
+  const name = { ...VirtualServices, namespace: target.namespace, name: target.virtualService };
   return {
     async round() {
       const started = performance.now();

@@ -16,17 +16,12 @@ import { freePort } from '../../local/ports.js';
 import { startService } from '../../local/service-process.js';
 import { until } from '../../local/test-support/wait.js';
 import { childEnv } from '../../local/child-env.js';
+import { VirtualServices } from '../../core/istio.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway.mjs');
 const START_TIMEOUT_MS = 30_000;
-const VIRTUAL_SERVICE = {
-  group: 'networking.istio.io',
-  version: 'v1',
-  namespace: 'default',
-  plural: 'virtualservices',
-  name: 'worker-virtual-service',
-};
+const VIRTUAL_SERVICE = { ...VirtualServices, namespace: 'default', name: 'worker-virtual-service' };
 
 export type Subset = keyof Weights; // 'primary' | 'burst': the subsets, and the upstreams' names
 export const SUBSETS: readonly Subset[] = ['primary', 'burst'];

@@ -1,4 +1,5 @@
 import { parseRfc3339 } from '../../core/decision/rfc3339.js';
+import { isRecord } from '../../core/json.js';
 
 /**
  * The Pub/Sub message inside what the Functions Framework hands a CloudEvent function. Two shapes reach it:
@@ -17,16 +18,14 @@ export type PubSubEnvelope = {
 
 export type EnvelopeResult = { ok: true; envelope: PubSubEnvelope } | { ok: false; reason: string };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function messageOf(event: unknown): Json | undefined {
-  if (!isObject(event)) return undefined;
+function messageOf(event: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(event)) return undefined;
   const data = event['data'];
-  if (isObject(data) && isObject(data['message'])) return data['message'];
-  if (isObject(event['message'])) return event['message'];
+  if (isRecord(data) && isRecord(data['message'])) return data['message'];
+  if (isRecord(event['message'])) return event['message'];
   return undefined;
 }
 
@@ -43,7 +42,7 @@ export function readEnvelope(event: unknown): EnvelopeResult {
   if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data))
     return { ok: false, reason: 'message.data is not base64 text' };
   const rawAttributes = message['attributes'] ?? {};
-  if (!isObject(rawAttributes)) return { ok: false, reason: 'message.attributes is not an object' };
+  if (!isRecord(rawAttributes)) return { ok: false, reason: 'message.attributes is not an object' };
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(rawAttributes)) {
     if (typeof value !== 'string')

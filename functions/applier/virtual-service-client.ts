@@ -10,6 +10,7 @@ import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import type { Target } from '../../core/decision/message.js';
 import type { JsonPatchOp } from '../../core/applier/patch.js';
 import { GkeCredentialsError } from './gke/credentials-error.js';
+import { VirtualServices } from '../../core/istio.js';
 
 /** The VirtualService as the API answers it; its shape is checked where it is read (core/applier). */
 export type VirtualServiceObject = {
@@ -41,10 +42,6 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
   }
 }
-
-const GROUP = 'networking.istio.io';
-const VERSION = 'v1';
-const PLURAL = 'virtualservices';
 
 /** Aborts each request after `timeoutMs` (the generated client takes an AbortSignal per request). */
 function timeoutMiddleware(timeoutMs: number): ObservableMiddleware {
@@ -125,10 +122,8 @@ export function virtualServiceApi(
         const client = await api();
         return (await client.getNamespacedCustomObject(
           {
-            group: GROUP,
-            version: VERSION,
+            ...VirtualServices,
             namespace: target.namespace,
-            plural: PLURAL,
             name: target.virtualService,
           },
           timeout,
@@ -142,10 +137,8 @@ export function virtualServiceApi(
         const client = await api();
         return (await client.patchNamespacedCustomObject(
           {
-            group: GROUP,
-            version: VERSION,
+            ...VirtualServices,
             namespace: target.namespace,
-            plural: PLURAL,
             name: target.virtualService,
             body: ops,
           },

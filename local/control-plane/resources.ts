@@ -4,8 +4,10 @@
  * short names, categories, printer columns), so discovery and `kubectl get` look as they do on a cluster.
  */
 
-export const Group = 'networking.istio.io';
-export const Version = 'v1';
+import { IstioNetworking } from '../../core/istio.js';
+
+export const Group = IstioNetworking.group;
+export const Version = IstioNetworking.version;
 export const GroupVersion = `${Group}/${Version}`;
 
 /** One `additionalPrinterColumns` entry of the CRD: what `kubectl get` shows after NAME. */

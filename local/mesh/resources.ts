@@ -6,9 +6,10 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { IstioNetworking } from '../../core/istio.js';
 
-export const GROUP = 'networking.istio.io';
-export const VERSION = 'v1';
+export const GROUP = IstioNetworking.group;
+export const VERSION = IstioNetworking.version;
 
 const StringMatchSchema = Type.Object({
   exact: Type.Optional(Type.String()),
