@@ -18,7 +18,6 @@ export type PubSubEnvelope = {
 
 export type EnvelopeResult = { ok: true; envelope: PubSubEnvelope } | { ok: false; reason: string };
 
-
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function messageOf(event: unknown): Record<string, unknown> | undefined {
