@@ -10,6 +10,10 @@ export interface Subcommand {
 }
 
 export const subcommands: Record<string, Subcommand> = {
+  up: {
+    summary: 'the whole burst loop on this machine (what npm start runs)',
+    load: () => import('./up.js'),
+  },
   'control-plane': {
     summary: 'the local Kubernetes API for Istio VirtualService and DestinationRule',
     load: () => import('../control-plane/cli.js'),
@@ -21,6 +25,14 @@ export const subcommands: Record<string, Subcommand> = {
   decide: {
     summary: 'one tick of the decider: read the rate, decide, publish (or --dry-run)',
     load: () => import('./decide.js'),
+  },
+  status: {
+    summary: 'the routing: weights, the active override, the last applied decision (--json)',
+    load: () => import('./status.js'),
+  },
+  override: {
+    summary: 'take control: burst|primary|split:N|auto [--ttl 30m] [--reason TEXT]',
+    load: () => import('./override.js'),
   },
 };
 
