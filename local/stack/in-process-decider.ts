@@ -26,7 +26,10 @@ export function startInProcessDecider(
   const decider = createDecider({
     config,
     logger,
-    publisher: directPushPublisher({ endpoint: options.endpoint, subscription: options.subscription }),
+    publisher: directPushPublisher(
+      { endpoint: options.endpoint, subscription: options.subscription },
+      { attemptTimeoutMs: 5_000 },
+    ),
   });
   return {
     async call() {
