@@ -175,6 +175,11 @@ describe('kustomize overlays (rendered with kubectl kustomize)', () => {
       },
     ]);
     assert.equal(frontend.spec?.template.spec?.automountServiceAccountToken, true);
+    // The routing panel watches exactly the object the Role names, in the RoleBinding's namespace.
+    const frontendEnv = envOf(containersOf(frontend).find((c) => c.name === 'frontend') ?? { name: 'none' });
+    assert.equal(frontendEnv['ROUTING_VIRTUAL_SERVICE'], vsName);
+    assert.equal(frontendEnv['ROUTING_NAMESPACE'], 'default');
+    assert.equal(frontendEnv['ROUTING_KUBECONFIG'], undefined, 'in a cluster: the ServiceAccount');
     assert.equal(
       ofKind(burst, 'RoleBinding').some((b) => b.metadata?.name === frontendBinding.metadata?.name),
       false,

@@ -12,6 +12,7 @@ import { loadAssets } from './assets.js';
 import type { LoadGenerator } from './load-generator.js';
 import { createFrontendMetrics } from './metrics.js';
 import { RESULTS_WINDOW_S, type ResultsFeed } from './results.js';
+import { RoutingFeed } from './routing-feed.js';
 
 /** How often results are sent to the pages, and the most a slow page may have buffered before it misses one. */
 const BATCH_INTERVAL_MS = 100;
@@ -61,8 +62,16 @@ export interface FrontendDeps {
   feed: ResultsFeed;
   /** The subscriber connection's state (`ready` when subscribed). */
   redisStatus: () => string;
+  /**
+   * The routing panel's data (started with the app, stopped when it closes). Without it, the panel says that
+   * this frontend has no routing state.
+   */
+  routing?: RoutingFeed;
   defaultMetrics?: boolean;
 }
+
+/** The codelab's VirtualService: the target of a frontend built without a routing feed. */
+const DEFAULT_ROUTING_TARGET = { namespace: 'default', virtualService: 'worker-virtual-service' } as const;
 
 export interface FrontendApp {
   app: FastifyInstance;
@@ -71,6 +80,12 @@ export interface FrontendApp {
 
 export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp> {
   const { config, load, feed } = deps;
+  const routing =
+    deps.routing ??
+    new RoutingFeed({
+      target: DEFAULT_ROUTING_TARGET,
+      source: { unavailable: 'this frontend was started without a routing feed' },
+    });
   const page = readFileSync(PAGE_PATH);
   const assets = loadAssets(PUBLIC_DIR);
   const pages = new Set<WebSocket>();
@@ -120,6 +135,9 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
 
   app.get('/api/stats', async () => stats());
 
+  // The routing panel's view: the VirtualService's weights, override and decisions (docs/services.md).
+  app.get('/api/routing', async () => routing.view());
+
   app.post('/api/rate', { schema: { body: RateRequest } }, async (request) => {
     const { rps } = request.body;
     if (!(rps >= 0 && rps <= config.MAX_RATE)) {
@@ -135,6 +153,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
   app.get('/ws', { websocket: true }, (socket) => {
     pages.add(socket);
     socket.send(JSON.stringify({ type: 'hello', results: feed.recent(), stats: stats() }));
+    socket.send(JSON.stringify({ type: 'routing', routing: routing.view() }));
     socket.on('close', () => pages.delete(socket));
     socket.on('error', () => pages.delete(socket));
     // The page only listens; anything it sends is ignored.
@@ -151,7 +170,19 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FrontendApp>
     }
   }, BATCH_INTERVAL_MS);
   batcher.unref();
-  app.addHook('onClose', async () => clearInterval(batcher));
+
+  // The routing view goes to every page whenever what it shows changes.
+  const unsubscribe = routing.subscribe((view) => {
+    const message = JSON.stringify({ type: 'routing', routing: view });
+    for (const socket of pages) if (socket.readyState === socket.OPEN) socket.send(message);
+  });
+  routing.start();
+
+  app.addHook('onClose', async () => {
+    clearInterval(batcher);
+    unsubscribe();
+    await routing.close();
+  });
 
   return { app, markDraining: drain.markDraining };
 }

@@ -1,6 +1,7 @@
 /**
  * The String Hashr page end to end, with real parts only: a redis-server, a primary worker, a burst worker
- * (PREFIX=bursty-) and the frontend as child processes, and Debian's Chromium driven by playwright-core.
+ * (PREFIX=bursty-) and the frontend as child processes, the local control plane (changed with kubectl) for
+ * the routing panel, and Debian's Chromium driven by playwright-core.
  * The frontend's load generator sends to the primary worker; the test itself sends a trickle to the burst
  * worker so that both origins show up in the list and the chart.
  */
@@ -10,11 +11,20 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Annotation } from '../../core/applier/state.js';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
+import {
+  Kubectl,
+  SeedVs,
+  startTestControlPlane,
+  weightsPatch,
+  type TestControlPlane,
+} from '../../local/control-plane/test-helpers.js';
 import { startRedisServer, type RedisServer } from '../../local/redis-server.js';
 import { startService, type ServiceProcess } from '../../local/service-process.js';
 import { sleep } from '../../local/test-support/wait.js';
 import { HASH_PATTERN } from '../worker/hash.js';
+import { annotateArgs } from './test-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -29,8 +39,11 @@ const CHROMIUM_ARGS = [
 ];
 const WAIT_MS = 30_000;
 const SCREENSHOT = new URL('../../test-results/frontend-page.png', import.meta.url);
+const ROUTING_SCREENSHOT = new URL('../../test-results/frontend-routing.png', import.meta.url);
 
 let redisServer: RedisServer | undefined;
+let controlPlane: TestControlPlane | undefined;
+let kubectl: Kubectl | undefined;
 let primaryWorker: ServiceProcess | undefined;
 let burstWorker: ServiceProcess | undefined;
 let frontend: ServiceProcess | undefined;
@@ -40,6 +53,8 @@ let burstTrickle: NodeJS.Timeout | undefined;
 
 before(async () => {
   redisServer = await startRedisServer();
+  controlPlane = await startTestControlPlane();
+  kubectl = new Kubectl(controlPlane.kubeconfigPath);
   const common = { REDIS_URL: redisServer.url, LOG_LEVEL: 'warn' };
   const workerFile = new URL('../worker/server.ts', import.meta.url);
   primaryWorker = await startService(workerFile, { ...common, CLUSTER_NAME: 'primary' });
@@ -47,6 +62,7 @@ before(async () => {
   frontend = await startService(new URL('./server.ts', import.meta.url), {
     ...common,
     PROCESSOR_URL: primaryWorker.url,
+    ROUTING_KUBECONFIG: controlPlane.kubeconfigPath,
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -61,6 +77,8 @@ after(async () => {
     () => primaryWorker?.stop(),
     () => burstWorker?.stop(),
     () => redisServer?.stop(),
+    () => controlPlane?.dispose(),
+    async () => kubectl?.dispose(),
   ];
   for (const step of steps)
     await Promise.resolve()
@@ -262,4 +280,89 @@ test('the list keeps the newest 200 results, newest first', async () => {
     redis.disconnect();
     await page.close();
   }
+});
+
+test('the routing panel shows the weights, the override and the decisions as kubectl changes them', async () => {
+  const { page, errors } = await openPage();
+  assert.ok(kubectl, 'kubectl on the control plane');
+  const text = async (id: string) => (await page.locator(`#${id}`).textContent()) ?? '';
+  await waitUntil('the Kubernetes API live', async () => (await text('routing-api-text')) === 'live');
+  assert.equal(await text('routing-target'), `default/${SeedVs}`);
+  await waitUntil('100/0', async () => (await figure(page, 'routing-weight-primary')) === 100);
+  assert.equal(await figure(page, 'routing-weight-burst'), 0);
+  assert.match(await text('routing-override-title'), /No override/);
+
+  await kubectl.ok([
+    'patch',
+    'virtualservice',
+    SeedVs,
+    '--type=json',
+    '-p',
+    JSON.stringify(weightsPatch(70, 30)),
+  ]);
+  await waitUntil('70/30', async () => (await figure(page, 'routing-weight-primary')) === 70);
+  assert.equal(await figure(page, 'routing-weight-burst'), 30);
+
+  // Reasons are people's text: shown as text, never as markup.
+  const overrideReason = 'launch day <img src=x onerror="window.__pwned=1">';
+  const autoReason = 'rate 20.4 req/s above 15 <b>bold</b>';
+  const at = (offsetS: number) => new Date(Date.now() + offsetS * 1000).toISOString();
+  const auto = {
+    id: 'auto-1',
+    kind: 'auto',
+    issuedAt: at(-120),
+    weights: { primary: 0, burst: 100 },
+    reason: autoReason,
+    appliedAt: at(-119),
+  };
+  const override = {
+    id: 'op-1',
+    kind: 'override',
+    issuedAt: at(-10),
+    weights: { primary: 70, burst: 30 },
+    reason: overrideReason,
+    appliedAt: at(-9),
+  };
+  await kubectl.ok(
+    annotateArgs(SeedVs, {
+      [Annotation.LastApplied]: override,
+      [Annotation.History]: [override, auto],
+      [Annotation.Override]: {
+        weights: override.weights,
+        until: at(1800),
+        reason: overrideReason,
+        id: 'op-1',
+      },
+    }),
+  );
+  await waitUntil(
+    'the override reason',
+    async () => (await text('routing-override-reason')) === overrideReason,
+  );
+  assert.equal(await page.locator('#routing-override').getAttribute('data-active'), 'true');
+  assert.match(await text('routing-override-title'), /primary 70 % · burst 30 %/);
+  assert.match(await text('routing-override-detail'), /until .* left/);
+  await waitUntil('two decisions', async () => (await page.locator('#routing-decisions > li').count()) === 2);
+  assert.deepEqual(await page.locator('#routing-decisions .reason').allTextContents(), [
+    overrideReason,
+    autoReason,
+  ]);
+  assert.deepEqual(await page.locator('#routing-decisions .kind').allTextContents(), ['override', 'auto']);
+  assert.equal(await page.locator('#routing img, #routing b').count(), 0);
+  // The achieved results by cluster are there next to the weights (no load now: 0 per second).
+  assert.ok(Number.isFinite(await figure(page, 'routing-results-primary')), 'primary results per second');
+  assert.ok(Number.isFinite(await figure(page, 'routing-results-burst')), 'burst results per second');
+  assert.ok(await page.locator('#routing .routing-split').isVisible());
+
+  await mkdir(new URL('.', ROUTING_SCREENSHOT), { recursive: true });
+  await page.locator('#routing').screenshot({ path: fileURLToPath(ROUTING_SCREENSHOT) });
+
+  // The API goes away: the panel keeps the state and says it is stale.
+  await controlPlane?.close();
+  await waitUntil('stale', async () => (await text('routing-api-text')) === 'stale');
+  assert.match(await text('routing-stale'), /has not answered since .*last known state/);
+  assert.equal(await figure(page, 'routing-weight-primary'), 70);
+  assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
+  assert.deepEqual(errors, []);
+  await page.close();
 });

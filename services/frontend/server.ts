@@ -8,9 +8,33 @@ import { installProcessHandlers } from '../common/shutdown.js';
 import { buildFrontendApp } from './app.js';
 import { LoadGenerator } from './load-generator.js';
 import { ResultsFeed } from './results.js';
+import { routingAccessOrExit } from './routing-access.js';
+import { RoutingFeed } from './routing-feed.js';
+import { RoutingWatch } from './routing-watch.js';
 
 const config = loadConfigOrExit('frontend', FrontendConfigSchema);
 const logger = createLogger({ service: 'frontend', level: config.LOG_LEVEL, pretty: process.stdout.isTTY });
+
+// The routing panel: the VirtualService through ROUTING_KUBECONFIG, else the pod's ServiceAccount.
+const inCluster = (process.env['KUBERNETES_SERVICE_HOST'] ?? '') !== '';
+const access = routingAccessOrExit(config.ROUTING_KUBECONFIG, inCluster);
+const routingTarget = { namespace: config.ROUTING_NAMESPACE, virtualService: config.ROUTING_VIRTUAL_SERVICE };
+const routing = new RoutingFeed({
+  target: routingTarget,
+  routeName: config.ROUTING_ROUTE,
+  source:
+    access.kind === 'none'
+      ? { unavailable: access.reason }
+      : { watch: new RoutingWatch({ kubeConfig: access.kubeConfig, target: routingTarget, logger }) },
+});
+logger.info(
+  {
+    ...routingTarget,
+    access: access.kind,
+    ...(access.kind === 'kubeconfig' ? { kubeconfig: access.path } : {}),
+  },
+  access.kind === 'none' ? `routing panel without routing state: ${access.reason}` : 'routing panel watching',
+);
 
 const feed = new ResultsFeed();
 const subscriber = createSubscriber(config.REDIS_URL, logger);
@@ -32,6 +56,7 @@ const { app, markDraining } = await buildFrontendApp({
   load,
   feed,
   redisStatus: () => subscriber.status,
+  routing,
   defaultMetrics: true,
 });
 

@@ -1,13 +1,14 @@
 /**
- * The String Hashr page: finds its elements, sets up the rate form, the chart and the list of results, and
- * shows what the live feed sends (results and figures). Plain ES modules, no build step; the page loads
- * nothing from anywhere but the frontend that served it.
+ * The String Hashr page: finds its elements, sets up the rate form, the routing panel, the chart and the list
+ * of results, and shows what the live feed sends (results, figures, the routing). Plain ES modules, no build
+ * step; the page loads nothing from anywhere but the frontend that served it.
  */
 import { createChart } from './chart.js';
 import { connectFeed } from './feed.js';
 import { countFormat, formatRate, isNumber, setFigure } from './format.js';
 import { createRateForm } from './rate-form.js';
 import { createResultsList } from './results-list.js';
+import { createRoutingPanel } from './routing-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -36,6 +37,30 @@ const rateForm = createRateForm({
   asked: el.asked,
 });
 const chart = createChart($('chart'));
+const routing = createRoutingPanel({
+  panel: $('routing'),
+  target: $('routing-target'),
+  route: $('routing-route'),
+  apiState: $('routing-api'),
+  apiText: $('routing-api-text'),
+  message: $('routing-message'),
+  stale: $('routing-stale'),
+  bar: $('routing-bar'),
+  barPrimary: $('routing-bar-primary'),
+  barBurst: $('routing-bar-burst'),
+  weightPrimary: $('routing-weight-primary'),
+  weightBurst: $('routing-weight-burst'),
+  resultsPrimary: $('routing-results-primary'),
+  resultsBurst: $('routing-results-burst'),
+  sharePrimary: $('routing-share-primary'),
+  shareBurst: $('routing-share-burst'),
+  override: $('routing-override'),
+  overrideTitle: $('routing-override-title'),
+  overrideDetail: $('routing-override-detail'),
+  overrideReason: $('routing-override-reason'),
+  decisions: $('routing-decisions'),
+  notes: $('routing-notes'),
+});
 const results = createResultsList({
   list: $('results'),
   count: $('results-count'),
@@ -60,6 +85,7 @@ function applyStats(stats) {
   setFigure(el.primary, counts.primary / seconds, formatRate);
   setFigure(el.burst, counts.burst / seconds, formatRate);
   if (isNumber(seconds)) setFigure(el.windowSeconds, seconds, String);
+  routing.setResults(counts);
 
   const requests = stats.requests ?? {};
   const total = requests.total ?? {};
@@ -85,6 +111,7 @@ connectFeed({
     document.body.classList.toggle('stale', state !== 'ok');
   },
   onMessage(message) {
+    if (message.type === 'routing') return routing.update(message.routing);
     if (message.type === 'hello') results.clear(); // the hello carries the recent results again
     if (message.type !== 'hello' && message.type !== 'batch') return;
     if (Array.isArray(message.results)) results.add(message.results);
