@@ -77,6 +77,7 @@ export function inProcessDecider(env: Record<string, string>): InProcessDecider 
     pino.destination({ dest: devNull, sync: true }),
   );
   const states = new Map<string, PolicyState | undefined>();
+  const lastPublished = new Map<string, Date>();
   const budgetMs = (config.functionTimeoutSeconds - config.safetyMarginSeconds) * 1000;
   let ticks = 0;
   return {
@@ -86,6 +87,8 @@ export function inProcessDecider(env: Record<string, string>): InProcessDecider 
       const started = performance.now();
       const decision = await tickTarget(runtime, ++ticks, {
         states,
+        lastPublished,
+        resyncEveryMs: config.resyncEverySeconds * 1000,
         publisher: timedPublisher,
         clock: () => new Date(),
         logger,

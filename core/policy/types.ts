@@ -84,6 +84,8 @@ export const VerdictCause = {
   ColdStart: 'cold-start',
   /** The wanted weights are the current ones. */
   Unchanged: 'unchanged',
+  /** The decider: an unchanged decision published again after `resyncEvery` (not a policy's verdict). */
+  Resync: 'resync',
   /** spillover: a change is due, but the last one is younger than cooldownSeconds. */
   Cooldown: 'cooldown',
   /** spillover: a reversal is due, but the last change is younger than minDwellSeconds. */

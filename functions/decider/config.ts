@@ -137,6 +137,11 @@ export const DeciderConfigSchema = Type.Object(
     functionTimeout: durationSchema('60s'),
     /** The loop's last tick must end this long before `functionTimeout`. */
     safetyMargin: durationSchema('5s'),
+    /**
+     * An unchanged decision is published again after this long, so a route that moved meanwhile (an override
+     * that ended, a manual edit) gets the policy's weights back; `0s`: never.
+     */
+    resyncEvery: durationSchema('60s'),
     /** A publish that takes longer fails (the call answers 5xx). */
     publishTimeout: durationSchema('10s'),
     logLevel: LogLevelSchema,
@@ -157,6 +162,7 @@ export const ENV_FIELDS = {
   SPILLWAY_RUN_FOR: 'runFor',
   SPILLWAY_FUNCTION_TIMEOUT: 'functionTimeout',
   SPILLWAY_SAFETY_MARGIN: 'safetyMargin',
+  SPILLWAY_RESYNC_EVERY: 'resyncEvery',
   SPILLWAY_PUBLISH_TIMEOUT: 'publishTimeout',
   LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof DeciderSettings>;
@@ -214,6 +220,8 @@ export type DeciderConfig = {
   runForSeconds: number;
   functionTimeoutSeconds: number;
   safetyMarginSeconds: number;
+  /** 0: an unchanged decision is never published again. */
+  resyncEverySeconds: number;
   publishTimeoutSeconds: number;
   logLevel: LogLevel;
   targets: ResolvedTarget[];

@@ -101,6 +101,51 @@ describe('threshold: the codelab’s behaviour through Pub/Sub', () => {
   });
 });
 
+describe('resyncEvery: an unchanged decision is sent again, for a route that moved meanwhile', () => {
+  test('publishes the same weights once the last publish is older than resyncEvery, holds before', async () => {
+    const topic = await newTopic(stack, 'resync');
+    const served = await serveDecider(
+      policyFileEnv(stack, 'resync', {
+        topic,
+        resyncEvery: '2s',
+        targets: [prometheusTarget(stack, 'worker-virtual-service', 'resync-service')],
+      }),
+    );
+    try {
+      await driveRate(stack, 'resync-service', 20);
+      const first = await served.call();
+      assert.equal(first.body.decisions[0]?.cause, 'above-high');
+      const same = await served.call();
+      assert.deepEqual(
+        [same.body.decisions[0]?.action, same.body.decisions[0]?.cause],
+        ['hold', 'unchanged'],
+      );
+      await new Promise((resume) => setTimeout(resume, 2200));
+      const again = await served.call();
+      const resent = again.body.decisions[0];
+      assert.deepEqual([resent?.action, resent?.cause, resent?.published], ['publish', 'resync', true]);
+      assert.deepEqual(resent?.weights, { primary: 0, burst: 100 });
+      assert.match(resent?.reason ?? '', /above high 15 req\/s.*sent again \d+ s after the last publish/);
+      const after = await served.call();
+      assert.deepEqual(
+        [after.body.decisions[0]?.action, after.body.decisions[0]?.cause],
+        ['hold', 'unchanged'],
+      );
+      const messages = await pullExactly(stack, topic, 2);
+      assert.deepEqual(
+        messages.map((m) => m.message.weights),
+        [
+          { primary: 0, burst: 100 },
+          { primary: 0, burst: 100 },
+        ],
+      );
+      assert.notEqual(messages[0]?.message.id, messages[1]?.message.id, 'a new decision, not a redelivery');
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe('failures hold (or act as configured) and publish nothing unasked', () => {
   test('stopped Prometheus, empty result, NaN, a source slower than its timeout; empty → primary when configured', async () => {
     const topic = await newTopic(stack, 'failures');

@@ -57,6 +57,7 @@ export function createDecider(deps: DeciderDependencies): Decider {
       timeoutMs: config.publishTimeoutSeconds * 1000,
     });
   const states = new Map<string, PolicyState | undefined>();
+  const lastPublished = new Map<string, Date>();
   const budgetMs = (config.functionTimeoutSeconds - config.safetyMarginSeconds) * 1000;
 
   return {
@@ -70,6 +71,8 @@ export function createDecider(deps: DeciderDependencies): Decider {
       const decisions: Decision[] = [];
       const context = {
         states,
+        lastPublished,
+        resyncEveryMs: config.resyncEverySeconds * 1000,
         publisher: dryRun ? undefined : publisher,
         clock,
         ...(deps.newId === undefined ? {} : { newId: deps.newId }),

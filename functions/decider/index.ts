@@ -32,6 +32,7 @@ function getDecider(): Decider {
       ),
       pollEverySeconds: config.pollEverySeconds,
       runForSeconds: config.runForSeconds,
+      resyncEverySeconds: config.resyncEverySeconds,
       functionTimeoutSeconds: config.functionTimeoutSeconds,
       policyFile: config.policyFile,
       pubsubEmulatorHost: config.pubsubEmulatorHost,

@@ -111,6 +111,7 @@ export function loadDeciderConfig(
     runForSeconds: seconds(top.runFor),
     functionTimeoutSeconds: seconds(top.functionTimeout),
     safetyMarginSeconds: seconds(top.safetyMargin),
+    resyncEverySeconds: seconds(top.resyncEvery),
     publishTimeoutSeconds: seconds(top.publishTimeout),
     logLevel: top.logLevel,
     targets,

@@ -7,7 +7,7 @@ import {
   type Observed,
 } from '../../core/decision/message.js';
 import { decide, isFailureCause, nextState } from '../../core/policy/index.js';
-import type { Observation, PolicyState } from '../../core/policy/types.js';
+import { VerdictCause, type Observation, type PolicyState, type Verdict } from '../../core/policy/types.js';
 import type { Weights } from '../../core/weights.js';
 import type { ResolvedTarget } from './config.js';
 import type { DecisionPublisher } from './publisher.js';
@@ -49,6 +49,10 @@ export interface TickContext {
   readonly clock: Clock;
   readonly newId?: () => string;
   readonly logger: Logger;
+  /** When each target's weights were last published (this instance); for `resyncEvery`. */
+  readonly lastPublished: Map<string, Date>;
+  /** An unchanged decision is published again after this long; 0: never. */
+  readonly resyncEveryMs: number;
   /** Ids published during this call; a decision is never published twice. */
   readonly publishedIds: Set<string>;
   /** Aborts when the call's time is up. */
@@ -73,6 +77,32 @@ function observedOf(observation: Observation): Observed | undefined {
 
 const MAX_ERROR_TEXT = 500;
 
+/**
+ * An `unchanged` hold becomes a publish of the same weights once the last publish is `resyncEveryMs` old:
+ * the decider cannot see the route, and what it published may have been undone since (an override that was
+ * released or expired while the rate stayed put, a manual edit). The applier writes nothing when the
+ * weights are already in force, and suppresses it during an override.
+ */
+function resynced(
+  verdict: Verdict,
+  state: PolicyState | undefined,
+  lastPublished: Date | undefined,
+  now: Date,
+  resyncEveryMs: number,
+): Verdict {
+  if (verdict.action !== 'hold' || verdict.cause !== VerdictCause.Unchanged || state === undefined)
+    return verdict;
+  if (resyncEveryMs <= 0 || lastPublished === undefined) return verdict;
+  const sinceMs = now.getTime() - lastPublished.getTime();
+  if (sinceMs < resyncEveryMs) return verdict;
+  return {
+    action: 'publish',
+    weights: { primary: state.weights.primary, burst: state.weights.burst },
+    cause: VerdictCause.Resync,
+    reason: `${verdict.reason}; sent again ${String(Math.round(sinceMs / 1000))} s after the last publish, in case the route changed since`,
+  };
+}
+
 /** Read → decide → publish (or hold) for one target; logs one line with the cause. Never rejects. */
 export async function tickTarget(
   runtime: TargetRuntime,
@@ -85,7 +115,13 @@ export async function tickTarget(
   const observation = await runtime.source.read(context.signal);
   const now = context.clock();
   const state = context.states.get(key);
-  const verdict = decide({ policy: target.policy, failures: target.failures, state, observation, now });
+  const verdict = resynced(
+    decide({ policy: target.policy, failures: target.failures, state, observation, now }),
+    state,
+    context.lastPublished.get(key),
+    now,
+    context.resyncEveryMs,
+  );
   const observed = observedOf(observation);
   const decision: Decision = {
     target: key,
@@ -141,6 +177,7 @@ export async function tickTarget(
   try {
     const messageId = await context.publisher.publish(message);
     context.publishedIds.add(message.id);
+    context.lastPublished.set(key, now);
     context.states.set(key, nextState(state, verdict, now));
     decision.published = true;
     context.logger[failure ? 'warn' : 'info'](

@@ -43,6 +43,10 @@ export async function publishOnTopic(
   message: OperatorMessage,
   timeoutMs: number,
 ): Promise<string> {
+  if (address.emulatorHost !== undefined || process.env['PUBSUB_EMULATOR_HOST'] !== undefined) {
+    // An emulator needs no credentials: skip google-auth's metadata-server probe (and its warning).
+    process.env['METADATA_SERVER_DETECTION'] ??= 'none';
+  }
   const client = new PubSub({
     projectId: address.projectId,
     ...(address.emulatorHost === undefined ? {} : { apiEndpoint: address.emulatorHost, emulatorMode: true }),

@@ -228,6 +228,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PROMETHEUS_URL: prometheus.url,
       PROMETHEUS_QUERY: query,
       SPILLWAY_RUN_FOR: '0s',
+      // After an override ends the policy's weights come back within 5 s even if the rate stays put.
+      SPILLWAY_RESYNC_EVERY: '5s',
       LOG_LEVEL: 'info',
     };
     const subscriptionName = `projects/${LOCAL_PROJECT}/subscriptions/${LOCAL_SUBSCRIPTION}`;
