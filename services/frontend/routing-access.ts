@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../../core/errors.js';
+import { configOrExit } from '../common/config.js';
 
 export type RoutingAccess =
   | { kind: 'kubeconfig'; kubeConfig: KubeConfig; path: string }
@@ -78,19 +79,5 @@ export function resolveRoutingAccess(kubeconfigPath: string | undefined, inClust
  * (written as `loadConfigOrExit` writes a bad variable: one JSON line, or plain text on a terminal).
  */
 export function routingAccessOrExit(kubeconfigPath: string | undefined, inCluster: boolean): RoutingAccess {
-  try {
-    return resolveRoutingAccess(kubeconfigPath, inCluster);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const line = process.stderr.isTTY
-      ? `${err.message}\n`
-      : JSON.stringify({
-          severity: 'CRITICAL',
-          message: err.message,
-          code: err.code,
-          problems: err.problems,
-        }) + '\n';
-    process.stderr.write(line);
-    process.exit(2);
-  }
+  return configOrExit(() => resolveRoutingAccess(kubeconfigPath, inCluster));
 }
