@@ -34,6 +34,12 @@ export interface ListeningProcess {
 
 const OUTPUT_LIMIT = 64 * 1024;
 
+/** Every child still running: one `exit` hook kills them all, however many a stack starts. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts a child and resolves once it listens. Rejects, with its output, if it cannot be run, exits or
  * does not listen in time (and kills it then). The child never outlives this process.
@@ -56,8 +62,8 @@ export async function startListening(spec: ListeningSpec): Promise<ListeningProc
 
   const exited = new Promise<void>((done) => child.once('close', () => done()));
   void exited.then(() => log?.end());
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  running.add(child);
+  void exited.then(() => running.delete(child));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -68,7 +74,6 @@ export async function startListening(spec: ListeningSpec): Promise<ListeningProc
         await exited;
         clearTimeout(timer);
       }
-      process.off('exit', killOnExit);
     })();
     return stopping;
   };

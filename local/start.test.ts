@@ -1,71 +1,39 @@
+/**
+ * `npm start` runs local/start.ts, which is `spillway up` with the arguments after `--`. The stack itself is
+ * tested in local/cli/up-lifecycle.test.ts (a terminal's Ctrl-C, a part that dies) and local/stack/e2e*.test.ts.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { acceptsConnections, freePort } from './ports.js';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childEnv } from './child-env.js';
+import { listenOnLoopback } from './test-support/listen-loopback.js';
+import { runToExit } from './test-support/run-to-exit.js';
 
-test('the local stack starts redis, a worker and the frontend, serves hashes, and Ctrl-C stops everything', async () => {
-  const frontendPort = await freePort();
-  const runner = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, FRONTEND_PORT: String(frontendPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  runner.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  runner.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const start = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runToExit(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], childEnv(env), REPO_ROOT);
 
-  try {
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Press Ctrl-C')) {
-      assert.ok(Date.now() < deadline, `the stack did not come up:\n${output}`);
-      assert.equal(runner.exitCode, null, `the runner exited:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.match(output, new RegExp(`http://localhost:${frontendPort}`));
-    const workerPort = Number(/worker\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    const redisPort = Number(/redis\s+redis:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    assert.ok(workerPort > 0 && redisPort > 0, output);
-
-    const base = `http://127.0.0.1:${frontendPort}`;
-    assert.equal((await fetch(base)).status, 200);
-    const rate = await fetch(base + '/api/rate', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"rps":20}',
-    });
-    assert.equal(rate.status, 200);
-    for (let i = 0; ; i++) {
-      const stats = (await (await fetch(base + '/api/stats')).json()) as { results: { primary: number } };
-      if (stats.results.primary > 0) break;
-      assert.ok(i < 100, 'results arrive through redis');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-
-    runner.kill('SIGINT');
-    assert.equal(await exited, 0);
-    for (const port of [frontendPort, workerPort, redisPort]) {
-      assert.equal(await acceptsConnections(port), false, `nothing listens on ${port} any more`);
-    }
-  } finally {
-    if (runner.exitCode === null) runner.kill('SIGKILL');
-  }
+test('npm start is spillway up: its options pass through', async () => {
+  const run = await start(['--help']);
+  assert.equal(run.code, 0, run.output);
+  assert.match(run.stdout, /^usage: spillway up \[options\]/);
 });
 
-test('a port already in use gets a clear message', async () => {
-  const { createServer } = await import('node:net');
-  const blocker = createServer().listen(0);
-  await new Promise((r) => blocker.once('listening', r));
-  const port = (blocker.address() as { port: number }).port;
+test('npm start with FRONTEND_PORT taken: exit 1, the port named, how to choose another', async () => {
+  const blocker = createServer();
+  const port = await listenOnLoopback(blocker);
   try {
-    const runner = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      env: { ...process.env, FRONTEND_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const run = await start(['--dir', join(tmpdir(), 'spillway-start-unused')], {
+      FRONTEND_PORT: String(port),
     });
-    let output = '';
-    runner.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const code = await new Promise((resolve) => runner.once('exit', resolve));
-    assert.equal(code, 1);
-    assert.match(output, new RegExp(`Port ${port} is in use.*FRONTEND_PORT=`));
+    assert.equal(run.code, 1, run.output);
+    assert.match(
+      run.stderr,
+      new RegExp(`port ${String(port)} \\(the page\\) is in use: .*FRONTEND_PORT=8090 npm start`),
+    );
   } finally {
     blocker.close();
   }

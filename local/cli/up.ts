@@ -58,7 +58,7 @@ export function summary(stack: StackFile): string {
     '',
     'Spillway local stack is up: the whole burst loop on this machine.',
     '',
-    `  String Hashr page   ${stack.frontend.url}`,
+    `  String Hashr page   ${stack.frontend.url.replace('//127.0.0.1:', '//localhost:')}`,
     `  Prometheus          ${stack.prometheus.url}  (scrapes every ${String(stack.prometheus.scrapeIntervalSeconds)} s)`,
     `  kubeconfig          ${stack.kubeconfig}`,
     `  Pub/Sub             ${pubsub}`,

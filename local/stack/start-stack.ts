@@ -74,13 +74,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
     throw new Error(`the page's port must be from 0 to 65535 (got ${String(requestedPort)})`);
   }
-  await mkdir(logDir, { recursive: true });
-  await refuseIfRunning(dir);
+  await refuseIfRunning(dir); // first: "already running" says more than "port 8080 is in use"
   if (requestedPort !== 0 && !(await isPortFree(requestedPort))) {
     throw new Error(
       `port ${String(requestedPort)} (the page) is in use: stop what listens there, or choose another, e.g. FRONTEND_PORT=8090 npm start`,
     );
   }
+  await mkdir(logDir, { recursive: true });
   const logFile = (part: string): string => join(logDir, `${part}.log`);
 
   const supervisor = createSupervisor();
@@ -306,7 +306,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       startedAt: new Date().toISOString(),
       dir,
       logDir,
-      frontend: { url: `http://localhost:${String(frontendPort)}/` },
+      frontend: { url: `http://127.0.0.1:${String(frontendPort)}/` },
       kubeconfig,
       namespace: NAMESPACE,
       virtualService: VIRTUAL_SERVICE,

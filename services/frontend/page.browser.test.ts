@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../local/test-support/chromium.js';
 import { Annotation } from '../../core/applier/state.js';
 import { CALCULATION_CHANNEL } from '../../core/channels.js';
 import {
@@ -26,17 +27,6 @@ import { sleep } from '../../local/test-support/wait.js';
 import { HASH_PATTERN } from '../worker/hash.js';
 import { annotateArgs } from './test-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WAIT_MS = 30_000;
 const SCREENSHOT = new URL('../../test-results/frontend-page.png', import.meta.url);
 const ROUTING_SCREENSHOT = new URL('../../test-results/frontend-routing.png', import.meta.url);
@@ -64,7 +54,7 @@ before(async () => {
     PROCESSOR_URL: primaryWorker.url,
     ROUTING_KUBECONFIG: controlPlane.kubeconfigPath,
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 });
 
