@@ -60,6 +60,18 @@ describe('spillway up: what it refuses before starting anything', () => {
     }
   });
 
+  test('--pubsub emulator without the emulator → exit 1 with how to install it, nothing started', async () => {
+    const run = await up(['--port', '0', '--pubsub', 'emulator'], {
+      SPILLWAY_PUBSUB_EMULATOR: '/nonexistent/cloud-pubsub-emulator',
+    });
+    assert.equal(run.code, 1, run.output);
+    assert.match(
+      run.stderr,
+      /cannot start the local stack: SPILLWAY_PUBSUB_EMULATOR names \/nonexistent\/cloud-pubsub-emulator, which does not exist; install the Pub\/Sub emulator/,
+    );
+    assert.doesNotMatch(run.stdout, /starting/);
+  });
+
   test('a second stack on the same folder is refused while the first runs', async () => {
     const running = {
       version: 1,

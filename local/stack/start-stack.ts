@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { ListeningProcess } from '../child-process.js';
 import { freePort, isPortFree } from '../ports.js';
 import { startPrometheus } from '../prometheus-server.js';
-import { createTopic } from '../pubsub-emulator.js';
+import { createTopic, findPubSubEmulator } from '../pubsub-emulator.js';
 import { createPushSubscription, pushEndpointFor } from '../pubsub-emulator-admin.js';
 import { startRedisServer } from '../redis-server.js';
 import { startService } from '../service-process.js';
@@ -80,6 +80,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       `port ${String(requestedPort)} (the page) is in use: stop what listens there, or choose another, e.g. FRONTEND_PORT=8090 npm start`,
     );
   }
+  // Asked for explicitly: a missing emulator stops the start before anything runs, with how to install it.
+  if (options.pubsub === 'emulator') await findPubSubEmulator();
   await mkdir(logDir, { recursive: true });
   const logFile = (part: string): string => join(logDir, `${part}.log`);
 
