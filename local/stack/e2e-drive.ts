@@ -1,13 +1,16 @@
 /**
  * What a person does to a running local stack and sees of it, for the end-to-end test and `npm run
  * bench:reaction`: set the page's load, and read the VirtualService through the stack's kubeconfig.
- * (An operator's override goes through `spillway override`.)
+ * and take control as an operator does, with `spillway override`.
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { findManagedRoute } from '../../core/applier/route.js';
 import { readState, type SpillwayState } from '../../core/applier/state.js';
 import { VirtualServices } from '../../core/istio.js';
 import type { Weights } from '../../core/weights.js';
+import { childEnv } from '../child-env.js';
+import { runToExit } from '../test-support/run-to-exit.js';
+import { REPO_ROOT } from './parts.js';
 import type { StackFile } from './stack-file.js';
 
 export interface RateStep {
@@ -75,4 +78,16 @@ export async function readRoute(stack: StackFile): Promise<RouteState> {
   const annotations = (object as { metadata?: { annotations?: Record<string, string> } }).metadata
     ?.annotations;
   return { weights: route.route.weights, state: readState(annotations) };
+}
+
+/** `spillway override ARGS --dir DIR`, as an operator runs it next to the stack; throws unless it published. */
+export async function overrideStack(dir: string, args: readonly string[]): Promise<void> {
+  const run = await runToExit(
+    process.execPath,
+    ['bin/spillway.mjs', 'override', ...args, '--dir', dir],
+    childEnv(),
+    REPO_ROOT,
+  );
+  if (run.code !== 0)
+    throw new Error(`spillway override ${args.join(' ')} exited ${String(run.code)}:\n${run.output}`);
 }

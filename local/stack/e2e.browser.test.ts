@@ -13,8 +13,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { childEnv } from '../child-env.js';
-import { runToExit } from '../test-support/run-to-exit.js';
 import { sleep } from '../test-support/wait.js';
 import {
   describeShown,
@@ -30,9 +28,9 @@ import {
   type PanelState,
   type ShownResults,
 } from './e2e-browser-page.js';
+import { overrideStack } from './e2e-drive.js';
 import { tailOf } from './e2e-logs.js';
 import type { Stack } from './options.js';
-import { REPO_ROOT } from './parts.js';
 import { startStack } from './start-stack.js';
 
 /** The newest list items a share is measured over: ~2 s of results at 20 req/s, ~4 s at 5 req/s. */
@@ -65,16 +63,7 @@ describe('the codelab story in headless Chromium, through the page', () => {
     return Promise.race([promise, failed]);
   }
 
-  /** `spillway override ARGS --dir DIR`, as an operator runs it next to the page; throws unless it published. */
-  async function override(args: string[]): Promise<void> {
-    const run = await runToExit(
-      process.execPath,
-      ['bin/spillway.mjs', 'override', ...args, '--dir', dir],
-      childEnv(),
-      REPO_ROOT,
-    );
-    assert.equal(run.code, 0, `spillway override ${args.join(' ')}:\n${run.output}`);
-  }
+  const override = (args: string[]): Promise<void> => overrideStack(dir, args);
 
   /** Waits until the newest `n` results the page lists are at least 95 % from `origin`. */
   async function resultsFrom(origin: 'primary' | 'burst', n: number): Promise<void> {

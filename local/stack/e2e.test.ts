@@ -16,14 +16,11 @@ import { Outcome } from '../../core/applier/rules.js';
 import { ALL_BURST, ALL_PRIMARY } from '../../core/weights.js';
 import { listenOnLoopback } from '../test-support/listen-loopback.js';
 import { sleep, until } from '../test-support/wait.js';
-import { childEnv } from '../child-env.js';
-import { runToExit } from '../test-support/run-to-exit.js';
-import { controlPlaneUrl, readRoute, setRate } from './e2e-drive.js';
+import { controlPlaneUrl, overrideStack, readRoute, setRate } from './e2e-drive.js';
 import { descendants, leftoverProcesses, openPorts, runningProcesses, stackPorts } from './e2e-leftovers.js';
 import { readLog, tailOf } from './e2e-logs.js';
 import { shareOf, subscribeResults, type ResultStream } from './e2e-results.js';
 import type { Stack } from './options.js';
-import { REPO_ROOT } from './parts.js';
 import { startStack } from './start-stack.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 
@@ -57,16 +54,7 @@ describe('the local stack, end to end: the codelab story', () => {
     return Promise.race([promise, partFailed]);
   }
 
-  /** `spillway override ARGS --dir DIR`, as an operator runs it; throws unless it published. */
-  async function override(args: string[]): Promise<void> {
-    const run = await runToExit(
-      process.execPath,
-      ['bin/spillway.mjs', 'override', ...args, '--dir', dir],
-      childEnv(),
-      REPO_ROOT,
-    );
-    assert.equal(run.code, 0, `spillway override ${args.join(' ')}:\n${run.output}`);
-  }
+  const override = (args: string[]): Promise<void> => overrideStack(dir, args);
 
   before(
     async () => {
