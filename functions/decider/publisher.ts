@@ -25,12 +25,25 @@ export class PublishTimeoutError extends Error {
   }
 }
 
+/** A message as an ordered topic takes it: the body, its attributes and its ordering key. */
+export interface OrderedMessage {
+  readonly data: Buffer;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly orderingKey: string;
+}
+
+/** Publishes messages on one topic, in order per key; `publish` resolves with Pub/Sub's message id. */
+export interface OrderedTopic {
+  publish(message: OrderedMessage): Promise<string>;
+  close(): Promise<void>;
+}
+
 /**
- * Publishes with @google-cloud/pubsub: an ordered topic (the ordering key `namespace/virtualService`, the
- * `kind` and `target` attributes, from core's encodeDecision), one message per batch, the library's retries
- * bounded by `timeoutMs`. After a failure the ordering key is resumed, so the next call can publish again.
+ * One ordered topic through @google-cloud/pubsub, for the decider and `spillway override`: message ordering,
+ * one message per batch, the library's retries bounded by `timeoutMs`. After a failure the ordering key is
+ * resumed, so the next call can publish again. The client is opened on the first publish.
  */
-export function pubSubPublisher(options: PubSubPublisherOptions): DecisionPublisher {
+export function orderedTopic(options: PubSubPublisherOptions): OrderedTopic {
   let client: PubSub | undefined;
   let topic: Topic | undefined;
   const open = (): Topic => {
@@ -51,15 +64,14 @@ export function pubSubPublisher(options: PubSubPublisherOptions): DecisionPublis
 
   return {
     async publish(message) {
-      const encoded = encodeDecision(message);
       const target = open();
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
           target.publishMessage({
-            data: encoded.data,
-            attributes: { ...encoded.attributes },
-            orderingKey: encoded.orderingKey,
+            data: message.data,
+            attributes: { ...message.attributes },
+            orderingKey: message.orderingKey,
           }),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new PublishTimeoutError(options.timeoutMs)), options.timeoutMs);
@@ -67,7 +79,7 @@ export function pubSubPublisher(options: PubSubPublisherOptions): DecisionPublis
         ]);
       } catch (err) {
         // An ordered publish that failed pauses its key until resumed.
-        target.resumePublishing(encoded.orderingKey);
+        target.resumePublishing(message.orderingKey);
         throw err;
       } finally {
         clearTimeout(timer);
@@ -79,5 +91,17 @@ export function pubSubPublisher(options: PubSubPublisherOptions): DecisionPublis
       topic = undefined;
       await c?.close();
     },
+  };
+}
+
+/**
+ * The decider's publisher: each decision encoded by core's encodeDecision (the ordering key
+ * `namespace/virtualService`, the `kind` and `target` attributes) on an ordered topic.
+ */
+export function pubSubPublisher(options: PubSubPublisherOptions): DecisionPublisher {
+  const topic = orderedTopic(options);
+  return {
+    publish: (message) => topic.publish(encodeDecision(message)),
+    close: () => topic.close(),
   };
 }

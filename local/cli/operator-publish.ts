@@ -5,7 +5,7 @@
  *   - without an emulator (the local stack in `direct` mode), POST it to the applier as the Pub/Sub push
  *     request a push subscription would send, retried with back-off while the applier answers 5xx.
  */
-import { PubSub } from '@google-cloud/pubsub';
+import { orderedTopic } from '../../functions/decider/publisher.js';
 import { isRecord } from '../../core/json.js';
 
 /** An operator message: the shorthand body, its attributes and ordering key. */
@@ -47,38 +47,21 @@ export async function publishOnTopic(
     // An emulator needs no credentials: skip google-auth's metadata-server probe (and its warning).
     process.env['METADATA_SERVER_DETECTION'] ??= 'none';
   }
-  const client = new PubSub({
-    projectId: address.projectId,
-    ...(address.emulatorHost === undefined ? {} : { apiEndpoint: address.emulatorHost, emulatorMode: true }),
+  const topic = orderedTopic({
+    topic: address.topic,
+    project: address.projectId,
+    ...(address.emulatorHost === undefined ? {} : { emulatorHost: address.emulatorHost }),
+    timeoutMs,
   });
-  const topic = client.topic(address.topic, {
-    messageOrdering: true,
-    batching: { maxMessages: 1, maxMilliseconds: 1 },
-    gaxOpts: { timeout: Math.max(500, timeoutMs - 500) },
-  });
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      topic.publishMessage({
-        data: Buffer.from(message.data, 'utf8'),
-        attributes: { ...message.attributes },
-        orderingKey: message.orderingKey,
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Pub/Sub did not confirm the publish within ${timeoutMs / 1000} s`)),
-          timeoutMs,
-        );
-      }),
-    ]);
+    return await topic.publish({ ...message, data: Buffer.from(message.data, 'utf8') });
   } catch (err) {
     throw new PublishError(
       `cannot publish to projects/${address.projectId}/topics/${address.topic}: ${causeOf(err)}`,
       { cause: err },
     );
   } finally {
-    clearTimeout(timer);
-    await client.close().catch(() => undefined);
+    await topic.close().catch(() => undefined);
   }
 }
 
