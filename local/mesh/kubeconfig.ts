@@ -1,6 +1,7 @@
 /** The KubeConfig the mesh watches through, read from a kubeconfig file with a clear error when unusable. */
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { allowPlainHttp } from '../../core/plain-http-kubeconfig.js';
 
 /**
  * Loads `path`. A cluster served over plain `http://` (the local control plane) is marked
@@ -20,13 +21,5 @@ export function loadKubeConfig(path: string): KubeConfig {
   if (!/^https?:\/\//.test(cluster.server)) {
     throw new Error(`kubeconfig ${path}: the server ${JSON.stringify(cluster.server)} is not an http(s) URL`);
   }
-  if (!loaded.clusters.some((c) => c.server.startsWith('http:') && !c.skipTLSVerify)) return loaded;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: loaded.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c)),
-    users: loaded.users,
-    contexts: loaded.contexts,
-    currentContext: loaded.currentContext,
-  });
-  return config;
+  return allowPlainHttp(loaded);
 }

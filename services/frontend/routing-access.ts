@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { allowPlainHttp } from '../../core/plain-http-kubeconfig.js';
 import { ConfigError } from '../../core/errors.js';
 import { configOrExit } from '../common/config.js';
 
@@ -51,15 +52,7 @@ export function loadRoutingKubeConfig(path: string): KubeConfig {
     throw invalid(
       `names a kubeconfig whose server ${JSON.stringify(cluster.server)} is not an http(s) URL (got ${JSON.stringify(path)})`,
     );
-  if (!loaded.clusters.some((c) => c.server.startsWith('http:') && !c.skipTLSVerify)) return loaded;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: loaded.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c)),
-    users: loaded.users,
-    contexts: loaded.contexts,
-    currentContext: loaded.currentContext,
-  });
-  return config;
+  return allowPlainHttp(loaded);
 }
 
 /** The access the configuration gives: ROUTING_KUBECONFIG first, then the cluster's ServiceAccount. */
