@@ -1,7 +1,13 @@
 import { DecisionKind, type DecisionMessage } from '../decision/message.js';
 import { formatRfc3339, parseRfc3339 } from '../decision/rfc3339.js';
 import { formatWeights, sameWeights, type Weights } from '../weights.js';
-import { HISTORY_LENGTH, type AppliedEntry, type OverrideState, type SpillwayState } from './state.js';
+import {
+  HISTORY_LENGTH,
+  overrideInForce,
+  type AppliedEntry,
+  type OverrideState,
+  type SpillwayState,
+} from './state.js';
 
 /**
  * The applier's rules (the contract in the architecture notes), as one pure function of the message, the
@@ -73,7 +79,7 @@ export function planApply(
 
   const issued = time(message.issuedAt);
   const override = state.override;
-  const overrideActive = override !== undefined && time(override.until) > now.getTime();
+  const overrideActive = override !== undefined && overrideInForce(override, now);
 
   const entry = (weights: Weights): AppliedEntry => ({
     id: message.id,

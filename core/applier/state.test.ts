@@ -1,6 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Annotation, readState, stateAnnotations, type AppliedEntry } from './state.js';
+import {
+  Annotation,
+  overrideInForce,
+  readObjectState,
+  readState,
+  stateAnnotations,
+  type AppliedEntry,
+} from './state.js';
 
 const entry: AppliedEntry = {
   id: 'a1',
@@ -73,4 +80,33 @@ describe('Spillway state annotations', () => {
       assert.equal(state.problems.length, 1);
       assert.match(state.problems[0] ?? '', problem);
     });
+});
+
+describe('reading a VirtualService object as the API answered it', () => {
+  test('readObjectState: string annotations only; no metadata, no annotations or another shape → empty', () => {
+    const object = {
+      metadata: {
+        annotations: { [Annotation.LastApplied]: JSON.stringify(entry), 'example.com/count': 3 },
+      },
+    };
+    assert.deepEqual(readObjectState(object), readState({ [Annotation.LastApplied]: JSON.stringify(entry) }));
+    for (const shape of [
+      undefined,
+      null,
+      'text',
+      [],
+      {},
+      { metadata: [] },
+      { metadata: { annotations: 'x' } },
+    ])
+      assert.deepEqual(readObjectState(shape), { history: [], problems: [] });
+  });
+
+  test('overrideInForce: until later than now; equal, earlier or unreadable → ended', () => {
+    const now = new Date('2026-11-26T10:00:00.000Z');
+    assert.equal(overrideInForce({ until: '2026-11-26T10:00:00.001Z' }, now), true);
+    assert.equal(overrideInForce({ until: '2026-11-26T10:00:00.000Z' }, now), false);
+    assert.equal(overrideInForce({ until: '2026-11-26T09:59:59Z' }, now), false);
+    assert.equal(overrideInForce({ until: 'tomorrow' }, now), false);
+  });
 });

@@ -3,6 +3,7 @@ import Value from 'typebox/value';
 import { DateTimeSchema, DecisionKindSchema, ID_PATTERN, Limits } from '../decision/message.js';
 import { parseRfc3339 } from '../decision/rfc3339.js';
 import { validateWeights, WeightsSchema } from '../weights.js';
+import { isRecord } from '../json.js';
 
 /**
  * Spillway's state on the VirtualService, in its own annotations (so `kubectl get vs -o yaml` shows it):
@@ -116,6 +117,25 @@ export function readState(annotations: Readonly<Record<string, string>> | undefi
     history,
     problems,
   };
+}
+
+/**
+ * Spillway's state of a VirtualService as the API answered it (any shape: annotations that are not strings
+ * cannot come from an API server and are ignored).
+ */
+export function readObjectState(object: unknown): SpillwayState {
+  const metadata = isRecord(object) ? object['metadata'] : undefined;
+  const annotations = isRecord(metadata) ? metadata['annotations'] : undefined;
+  const strings: Record<string, string> = {};
+  if (isRecord(annotations))
+    for (const [key, value] of Object.entries(annotations))
+      if (typeof value === 'string') strings[key] = value;
+  return readState(strings);
+}
+
+/** Whether `override` still holds at `now` (an unreadable `until` counts as ended). */
+export function overrideInForce(override: Pick<OverrideState, 'until'>, now: Date): boolean {
+  return (parseRfc3339(override.until)?.getTime() ?? Number.NaN) > now.getTime();
 }
 
 /** The annotation values to write for a state (`null` removes the annotation). */

@@ -4,11 +4,15 @@
  * Pure: the object and the time in, the report and its human lines out.
  */
 import { findManagedRoute } from '../../core/applier/route.js';
-import { readState, type AppliedEntry, type OverrideState } from '../../core/applier/state.js';
+import {
+  overrideInForce,
+  readObjectState,
+  type AppliedEntry,
+  type OverrideState,
+} from '../../core/applier/state.js';
 import { formatDuration } from '../../core/decision/duration.js';
 import type { Target } from '../../core/decision/message.js';
 import { parseRfc3339 } from '../../core/decision/rfc3339.js';
-import { isRecord } from '../../core/json.js';
 import type { Weights } from '../../core/weights.js';
 
 export type OverrideStatus = OverrideState & {
@@ -34,13 +38,7 @@ export interface RoutingStatus {
 
 /** The status of `virtualService` (the object as the API answered it) at `now`. */
 export function routingStatus(target: Target, virtualService: unknown, now: Date): RoutingStatus {
-  const metadata = isRecord(virtualService) ? virtualService['metadata'] : undefined;
-  const rawAnnotations = isRecord(metadata) ? metadata['annotations'] : undefined;
-  const annotations: Record<string, string> = {};
-  if (isRecord(rawAnnotations))
-    for (const [key, value] of Object.entries(rawAnnotations))
-      if (typeof value === 'string') annotations[key] = value;
-  const state = readState(annotations);
+  const state = readObjectState(virtualService);
   const lookup = findManagedRoute(virtualService);
 
   let route: RoutingStatus['route'] = null;
@@ -55,10 +53,8 @@ export function routingStatus(target: Target, virtualService: unknown, now: Date
   }
 
   let override: OverrideStatus | null = null;
-  if (state.override !== undefined) {
-    const until = parseRfc3339(state.override.until);
-    override = { ...state.override, expired: until === undefined || until.getTime() <= now.getTime() };
-  }
+  if (state.override !== undefined)
+    override = { ...state.override, expired: !overrideInForce(state.override, now) };
   return {
     virtualService: { namespace: target.namespace, name: target.virtualService },
     route,

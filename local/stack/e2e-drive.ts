@@ -5,7 +5,7 @@
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { findManagedRoute } from '../../core/applier/route.js';
-import { readState, type SpillwayState } from '../../core/applier/state.js';
+import { readObjectState, type SpillwayState } from '../../core/applier/state.js';
 import { VirtualServices } from '../../core/istio.js';
 import type { Weights } from '../../core/weights.js';
 import { childEnv } from '../child-env.js';
@@ -74,10 +74,7 @@ export async function readRoute(stack: StackFile): Promise<RouteState> {
   });
   const route = findManagedRoute(object);
   if (!route.ok) throw new Error(`${targetKey(stack)}: ${route.reason}`);
-  // I/O boundary: the object's annotations, read leniently by readState.
-  const annotations = (object as { metadata?: { annotations?: Record<string, string> } }).metadata
-    ?.annotations;
-  return { weights: route.route.weights, state: readState(annotations) };
+  return { weights: route.route.weights, state: readObjectState(object) };
 }
 
 /** `spillway override ARGS --dir DIR`, as an operator runs it next to the stack; throws unless it published. */

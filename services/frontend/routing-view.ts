@@ -4,7 +4,7 @@
  * live feed as `{"type":"routing","routing":…}` (docs/services.md, "The routing panel").
  */
 import { findManagedRoute } from '../../core/applier/route.js';
-import { readState, type AppliedEntry } from '../../core/applier/state.js';
+import { overrideInForce, readObjectState, type AppliedEntry } from '../../core/applier/state.js';
 import { formatRfc3339, parseRfc3339 } from '../../core/decision/rfc3339.js';
 import { isRecord } from '../../core/json.js';
 import type { Weights } from '../../core/weights.js';
@@ -82,15 +82,6 @@ export interface RoutingView {
   now: string;
 }
 
-/** String-valued annotations only: anything else cannot come from the API server and is ignored. */
-function annotationsOf(metadata: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const annotations = isRecord(metadata) ? metadata['annotations'] : undefined;
-  if (!isRecord(annotations)) return out;
-  for (const [key, value] of Object.entries(annotations)) if (typeof value === 'string') out[key] = value;
-  return out;
-}
-
 function decisionsOf(lastApplied: AppliedEntry | undefined, history: AppliedEntry[]): AppliedEntry[] {
   if (lastApplied === undefined || history.some((e) => e.id === lastApplied.id)) return history;
   return [lastApplied, ...history];
@@ -149,14 +140,14 @@ export function routingView(input: {
     isRecord(metadata) && typeof metadata['resourceVersion'] === 'string'
       ? metadata['resourceVersion']
       : null;
-  const state = readState(annotationsOf(metadata));
+  const state = readObjectState(object);
   const notes = [...state.problems];
   const override =
     state.override === undefined
       ? null
       : {
           ...state.override,
-          active: (parseRfc3339(state.override.until)?.getTime() ?? 0) > now.getTime(),
+          active: overrideInForce(state.override, now),
         };
   const common = {
     ...base,
