@@ -20,9 +20,13 @@ import type { LogLevel } from '../../core/logger.js';
 const durationSchema = (defaultValue: string) =>
   Type.String({ pattern: DURATION_PATTERN, default: defaultValue, description: DURATION_HINT });
 
+/** The codelab's PromQL with another rate window: requests from the frontend to the worker service. */
+export function codelabQuery(windowSeconds: number): string {
+  return `sum(rate(istio_requests_total{reporter="destination",destination_service="worker-service.default.svc.cluster.local",source_workload="frontend-deployment"}[${String(windowSeconds)}s]))`;
+}
+
 /** The codelab's PromQL: the rate of requests from the frontend to the worker service over 15 s. */
-export const CODELAB_QUERY =
-  'sum(rate(istio_requests_total{reporter="destination",destination_service="worker-service.default.svc.cluster.local",source_workload="frontend-deployment"}[15s]))';
+export const CODELAB_QUERY = codelabQuery(15);
 export const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
 export const DEFAULT_TOPIC = 'spillway-decisions';
 export const CODELAB_TARGET = { namespace: 'default', virtualService: 'worker-virtual-service' } as const;

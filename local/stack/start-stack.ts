@@ -6,6 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { codelabQuery } from '../../functions/decider/config.js';
 import type { ListeningProcess } from '../child-process.js';
 import { freePort, isPortFree } from '../ports.js';
 import { startPrometheus } from '../prometheus-server.js';
@@ -32,12 +33,6 @@ export const LOCAL_TOPIC = 'spillway-decisions';
 export const LOCAL_SUBSCRIPTION = 'spillway-applier';
 const NAMESPACE = 'default';
 const VIRTUAL_SERVICE = 'worker-virtual-service';
-const WORKER_SERVICE = `worker-service.${NAMESPACE}.svc.cluster.local`;
-
-/** The codelab's query (functions/decider/config.ts CODELAB_QUERY) with the stack's rate window. */
-export function rateQuery(windowSeconds: number): string {
-  return `sum(rate(istio_requests_total{reporter="destination",destination_service="${WORKER_SERVICE}",source_workload="frontend-deployment"}[${String(windowSeconds)}s]))`;
-}
 
 function checkSeconds(name: string, value: number, integer: boolean): void {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
@@ -223,7 +218,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     add('prometheus', prometheus.process, () => prometheus.stop());
 
-    const query = rateQuery(windowSeconds);
+    const query = codelabQuery(windowSeconds);
     const deciderEnv: Record<string, string> = {
       GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT,
       SPILLWAY_TOPIC: LOCAL_TOPIC,
